@@ -1,0 +1,46 @@
+// swift-tools-version:5.9
+// swiftrun: an OCI runtime-spec container runtime.
+// No Foundation, no Dispatch, no ArgumentParser in the runtime: the CLI stays single-threaded
+// (namespaces need it) and start-up time is the product. C libraries are linked statically.
+import PackageDescription
+
+let staticLibs: [LinkerSetting] = [
+    .linkedLibrary(":libseccomp.a"),
+    .linkedLibrary(":libcap.a"),
+]
+
+let package = Package(
+    name: "swiftrun",
+    products: [
+        .executable(name: "swiftrun", targets: ["swiftrun"]),
+        .library(name: "OCISpec", targets: ["OCISpec"]),
+    ],
+    targets: [
+        // yajl-backed JSON for the spec types (libyajl_s.a).
+        .target(name: "CYajl", linkerSettings: [.linkedLibrary("yajl_s")]),
+        // Syscall wrappers Swift cannot call (variadics, macros), the namespace clone/setns
+        // dance, libcap and libseccomp glue.
+        .target(name: "CShim", linkerSettings: staticLibs),
+        // runtime-spec types: config.json, state, features; decoding with field paths; validation.
+        .target(name: "OCISpec", dependencies: ["CYajl"]),
+        // cgroups v1, v2 and hybrid behind one protocol.
+        .target(name: "Cgroups", dependencies: ["OCISpec", "CShim"]),
+        // rootfs, mounts, devices, masked/readonly paths, pivot_root.
+        .target(name: "Rootfs", dependencies: ["OCISpec", "CShim"]),
+        // process attributes: user, capabilities, rlimits, no_new_privs, oom, io, scheduler.
+        .target(name: "ProcessSetup", dependencies: ["OCISpec", "CShim"]),
+        // seccomp policy on libseccomp.
+        .target(name: "Seccomp", dependencies: ["OCISpec", "CShim"]),
+        // OCI hooks.
+        .target(name: "Hooks", dependencies: ["OCISpec", "CShim"]),
+        // state store, lifecycle, container init sequence.
+        .target(name: "RuntimeCore", dependencies: ["OCISpec", "CShim", "Cgroups", "Rootfs", "ProcessSetup", "Seccomp", "Hooks"]),
+        // thin runc-compatible CLI.
+        .executableTarget(
+            name: "swiftrun", dependencies: ["RuntimeCore", "OCISpec"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
+        .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
+        .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["OCISpec"]),
+    ]
+)

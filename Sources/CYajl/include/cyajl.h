@@ -1,0 +1,4 @@
+#ifndef CYAJL_H
+#define CYAJL_H
+#include <yajl/yajl_tree.h>
+#endif
