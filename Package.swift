@@ -42,5 +42,7 @@ let package = Package(
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCISpec"]),
+        .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
+        .testTarget(name: "ProcessSetupTests", dependencies: ["ProcessSetup"]),
     ]
 )

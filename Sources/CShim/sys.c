@@ -24,6 +24,11 @@ int sr_mount(const char *src, const char *dst, const char *fstype, unsigned long
     return mount(src, dst, fstype, flags, data);
 }
 int sr_umount2(const char *target, int flags) { return umount2(target, flags); }
+struct sr_mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
+int sr_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation) {
+    struct sr_mount_attr a = { attr_set, attr_clr, propagation, 0 };
+    return (int)syscall(442 /* SYS_mount_setattr */, dirfd, path, flags, &a, sizeof a);
+}
 int sr_pivot_root(const char *new_root, const char *put_old) {
     return (int)syscall(SYS_pivot_root, new_root, put_old);
 }
@@ -64,6 +69,9 @@ int sr_openat2(int dirfd, const char *path, int flags, int mode, uint64_t resolv
 }
 int sr_mknod(const char *path, mode_t mode, unsigned int maj, unsigned int min) {
     return mknod(path, mode, makedev(maj, min));
+}
+int sr_mknodat(int dirfd, const char *name, mode_t mode, unsigned int maj, unsigned int min) {
+    return mknodat(dirfd, name, mode, makedev(maj, min));
 }
 dev_t sr_makedev(unsigned int maj, unsigned int min) { return makedev(maj, min); }
 unsigned int sr_major(dev_t d) { return major(d); }
@@ -136,6 +144,22 @@ int sr_take_signal(void) {
     for (int s = 1; s < 65; s++)
         if (pending[s]) { pending[s] = 0; return s; }
     return 0;
+}
+
+int sr_wait_status_code(int st) {
+    if (WIFEXITED(st)) return WEXITSTATUS(st);
+    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+    return 255;
+}
+
+static void die(int sig) { _exit(128 + sig); }
+void sr_die_on_signals(void) {
+    static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = die;
+    sigemptyset(&sa.sa_mask);
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, NULL);
 }
 
 int sr_wait_exit(pid_t pid, int *status_out, int nohang) {

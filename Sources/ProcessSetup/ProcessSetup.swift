@@ -1,1 +1,50 @@
-// ProcessSetup
+// ProcessSetup: the container process's attributes — user and groups, capabilities, rlimits,
+// no_new_privs, umask, oom_score_adj, I/O priority, scheduler, personality, exec CPU affinity —
+// and the final execve.
+//
+// PreparedProcess.prepare runs in the parent before fork: it resolves every name to a number
+// and reports every configuration error it can. The apply* methods run in the forked,
+// single-threaded child (after pivot_root) or, where they take a pid, in the parent on the
+// child. Nothing here uses NSS or loads code from the container rootfs; ids are numeric.
+import Glibc
+import CShim
+
+public struct ProcessSetupError: Error, CustomStringConvertible, Equatable {
+    /// Names the config field or the step, then the syscall and errno name, then a hint.
+    public let message: String
+    /// errno of the failed syscall; nil for configuration errors found by prepare().
+    public let errno: Int32?
+
+    public init(_ message: String, errno: Int32? = nil) {
+        self.message = message
+        self.errno = errno
+    }
+
+    public var description: String { message }
+
+    /// "<what>: ENAME" or "<what>: ENAME (<hint>)".
+    static func sys(_ what: String, _ e: Int32, hint: String? = nil) -> ProcessSetupError {
+        var m = "\(what): \(errnoName(e))"
+        if let hint, !hint.isEmpty { m += " (\(hint))" }
+        return ProcessSetupError(m, errno: e)
+    }
+}
+
+/// "EPERM" etc.
+func errnoName(_ e: Int32) -> String { String(cString: sr_errno_name(e)) }
+
+/// Quote like Go's %q for the common case (names, paths): "\"x\"".
+func quoted(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\0": out += "\\x00"
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out + "\""
+}

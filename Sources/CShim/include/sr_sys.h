@@ -6,8 +6,16 @@
 #include <sys/types.h>
 #include <stdint.h>
 
+/* Constants glibc only exposes under _GNU_SOURCE (Swift's Glibc module lacks them). */
+static const int SR_O_PATH = 010000000;
+static const int SR_CLONE_NEWNS = 0x00020000, SR_CLONE_NEWCGROUP = 0x02000000, SR_CLONE_NEWUTS = 0x04000000,
+                 SR_CLONE_NEWIPC = 0x08000000, SR_CLONE_NEWUSER = 0x10000000, SR_CLONE_NEWPID = 0x20000000,
+                 SR_CLONE_NEWNET = 0x40000000, SR_CLONE_NEWTIME = 0x00000080;
+
 int sr_mount(const char *src, const char *dst, const char *fstype, unsigned long flags, const char *data);
 int sr_umount2(const char *target, int flags);
+/* mount_setattr(2): set/clear MOUNT_ATTR_* (recursively with AT_RECURSIVE in flags). */
+int sr_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation);
 int sr_pivot_root(const char *new_root, const char *put_old);
 int sr_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 int sr_setns(int fd, int nstype);
@@ -17,6 +25,7 @@ int sr_close_range(unsigned int first, unsigned int last, unsigned int flags);
 int sr_close_fds_except(int first, const int *keep, int n, int cloexec);
 int sr_openat2(int dirfd, const char *path, int flags, int mode, uint64_t resolve);
 int sr_mknod(const char *path, mode_t mode, unsigned int major, unsigned int minor);
+int sr_mknodat(int dirfd, const char *name, mode_t mode, unsigned int major, unsigned int minor);
 dev_t sr_makedev(unsigned int major, unsigned int minor);
 unsigned int sr_major(dev_t d);
 unsigned int sr_minor(dev_t d);
@@ -39,7 +48,12 @@ int sr_signalfd_for(const int *sigs, int n);
    sr_take_signal() returns the next recorded signal or 0. */
 int sr_catch_signals(const int *sigs, int n);
 int sr_take_signal(void);
+/* Handlers that _exit(128+sig) for TERM/INT/HUP/QUIT/USR1/USR2 (a container init that
+   is still ours, blocked before exec, must die on them although it is a pid-ns init). */
+void sr_die_on_signals(void);
 /* waitpid wrapper returning the exit code in the shell convention (128+sig). -1 on error. */
+/* Shell-style code of a wait status (exit code, or 128+signal). */
+int sr_wait_status_code(int status);
 int sr_wait_exit(pid_t pid, int *status_out, int nohang);
 /* errno access (Swift's errno is fine too; this keeps C callers symmetric). */
 int sr_errno(void);

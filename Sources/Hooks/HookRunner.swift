@@ -1,0 +1,77 @@
+import CShim
+import Glibc
+import OCISpec
+
+/// Runs OCI hooks (config.md "POSIX-platform Hooks"): each hook is executed with its path,
+/// args and env, the container state JSON on stdin, and killed when its timeout passes.
+/// The caller decides the namespace (the runtime's, or the container's before pivot_root)
+/// by where it calls this.
+public enum HookRunner {
+    public struct HookError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Run hooks in order; the first failure stops and throws `<kind>[i] <path>: <reason>`.
+    public static func run(_ hooks: [Hook], kind: String, state: String) throws {
+        for (i, h) in hooks.enumerated() {
+            if let reason = runOne(h, state: state) {
+                throw HookError(description: "hooks.\(kind)[\(i)] \(h.path): \(reason)")
+            }
+        }
+    }
+
+    /// Run every hook, collecting failures as warnings (poststart/poststop semantics).
+    public static func runAll(_ hooks: [Hook], kind: String, state: String) -> [String] {
+        var warnings: [String] = []
+        for (i, h) in hooks.enumerated() {
+            if let reason = runOne(h, state: state) { warnings.append("hooks.\(kind)[\(i)] \(h.path): \(reason)") }
+        }
+        return warnings
+    }
+
+    /// nil on success, otherwise why it failed.
+    static func runOne(_ h: Hook, state: String) -> String? {
+        var p: [Int32] = [0, 0]
+        if pipe(&p) < 0 || fcntl(p[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(p[1], F_SETFD, FD_CLOEXEC) < 0 { return "pipe: \(String(cString: sr_errno_name(errno)))" }
+        // Build argv/envp before fork: the child only execs.
+        let args = h.args.isEmpty ? [h.path] : h.args
+        let argv = args.map { strdup($0) } + [nil]
+        let envp = h.env.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        let pid = fork()
+        if pid < 0 { close(p[0]); close(p[1]); return "fork: \(String(cString: sr_errno_name(errno)))" }
+        if pid == 0 {
+            dup2(p[0], 0)
+            sr_reset_signals()
+            execve(h.path, argv, envp)
+            _exit(127)
+        }
+        close(p[0])
+        // The hook may not read its stdin at all: ignore EPIPE.
+        let old = signal(SIGPIPE, SIG_IGN)
+        _ = state.withCString { write(p[1], $0, strlen($0)) }
+        close(p[1])
+        signal(SIGPIPE, old)
+
+        let deadline: Int64? = h.timeout.map { Int64($0) * 1000 }
+        var waited: Int64 = 0
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, deadline == nil ? 0 : WNOHANG)
+            if r == pid { break }
+            if r < 0 && errno == EINTR { continue }
+            if r < 0 { return "waitpid: \(String(cString: sr_errno_name(errno)))" }
+            if let d = deadline, waited >= d {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                return "timed out after \(h.timeout!)s"
+            }
+            usleep(2000)
+            waited += 2
+        }
+        let code = sr_wait_status_code(status)
+        if code == 0 { return nil }
+        if code == 127 && access(h.path, X_OK) != 0 { return "cannot execute: \(String(cString: sr_errno_name(errno)))" }
+        return code > 128 ? "killed by signal \(code - 128)" : "exit status \(code)"
+    }
+}

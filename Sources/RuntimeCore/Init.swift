@@ -1,0 +1,148 @@
+import CShim
+import Glibc
+import Hooks
+import OCISpec
+import ProcessSetup
+import Rootfs
+import Seccomp
+
+/// Everything the container init needs, prepared by the parent before the fork so that the
+/// child only performs syscalls (no parsing, no lookups that could fail late).
+struct InitPlan {
+    var spec: Spec
+    var bundle: String
+    var rootfs: RootfsSetup
+    var process: PreparedProcess
+    var seccomp: SeccompFilter?
+    var noPivot: Bool
+    var preserveFds: Int32
+    var needsHookRoundTrip: Bool   // prestart/createRuntime/createContainer hooks exist
+    var stateDirFd: Int32          // O_PATH on the state dir: the exec fifo is opened through it
+    var lockFd: Int32              // the parent's flock: must not stay held by the init
+    var hasMountNamespace: Bool
+    var stateJSON: (String) -> String   // container state for in-container hooks, given status
+}
+
+/// The container's init process, after `sr_spawn` returned 0 in it. Never returns: it either
+/// execs the user's program or reports an error and exits.
+enum ContainerInit {
+    static func run(_ plan: InitPlan, sync: SyncChannel, parentEnd: SyncChannel) -> Never {
+        parentEnd.close()
+        close(plan.lockFd)
+        do {
+            try setup(plan, sync: sync)
+        } catch {
+            sync.send("error \(error)")
+            _exit(1)
+        }
+        // Blocked until `start` opens the fifo for reading.
+        sr_die_on_signals()
+        let fifo = openat(plan.stateDirFd, "exec.fifo", O_WRONLY | O_CLOEXEC)
+        if fifo < 0 { fail("open exec fifo: \(String(cString: sr_errno_name(errno)))") }
+        _ = write(fifo, "0", 1)
+        close(fifo)
+        close(plan.stateDirFd)
+        do {
+            try afterStart(plan)
+        } catch {
+            fail("\(error)")
+        }
+    }
+
+    /// After `start`: the error has nowhere to go but the container's stderr (as runc).
+    static func fail(_ msg: String) -> Never {
+        let line = "swiftrun: \(msg)\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+        _exit(msg.contains("not found") ? 127 : 1)
+    }
+
+    static func setup(_ plan: InitPlan, sync: SyncChannel) throws {
+        // fds: keep stdio and the preserved ones; everything else closes at exec.
+        _ = sr_close_fds_except(3 + plan.preserveFds, nil, 0, 1)
+
+        let r = plan.rootfs
+        if plan.hasMountNamespace {
+            try r.prepareRoot()
+            try r.mountAll()
+        }
+        if plan.needsHookRoundTrip {
+            sync.send("hooks")
+            guard sync.recv() == "cont" else { throw RuntimeError("runtime went away during hooks") }
+            if let hooks = plan.spec.hooks, !hooks.createContainer.isEmpty {
+                try HookRunner.run(hooks.createContainer, kind: "createContainer", state: plan.stateJSON("created"))
+            }
+        }
+        if plan.hasMountNamespace {
+            try r.enterRoot(noPivot: plan.noPivot)
+        } else {
+            try check(chroot(r.rootfs), "chroot \(r.rootfs)")
+            try check(chdir("/"), "chdir /")
+        }
+        try r.applyKernelSettings()   // validation guarantees a hostname comes with a UTS namespace
+        if plan.spec.process?.terminal == true { try setupTerminal(plan, sync: sync) }
+        if plan.hasMountNamespace { try r.finish() }
+
+        // Process attributes, in runc's order; only the seccomp load and the exec itself wait for start.
+        let p = plan.process
+        try p.applyRlimits()
+        try p.applyPersonality()
+        try p.applyIOPriority()
+        try p.applyScheduler()
+        try p.applyCPUAffinity(initial: true)
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
+        // capabilities are dropped (as runc); the filter then also sees the rest of the setup.
+        let nnp = plan.spec.process?.noNewPrivileges == true
+        if let f = plan.seccomp, !nnp { try loadSeccomp(f, sync: sync) }
+        try p.applyUserAndCapabilities()
+        p.applyUmask()
+        if chdir(p.cwd) < 0 { throw RuntimeError.sys("process.cwd: chdir \(p.cwd)") }
+        _ = try p.resolveExecutable()
+        try p.applyNoNewPrivileges()
+        // A notify filter's fd must reach the agent before the program runs: load it now.
+        if let f = plan.seccomp, nnp, f.usesNotify { try loadSeccomp(f, sync: sync) }
+        sync.send("ready")
+        sync.close()
+    }
+
+    /// A pty from the container's own devpts becomes the init's controlling terminal and
+    /// /dev/console; the master goes to the runtime (console socket or `run`'s proxy).
+    static func setupTerminal(_ plan: InitPlan, sync: SyncChannel) throws {
+        var master: Int32 = -1, slave: Int32 = -1
+        var what: UnsafePointer<CChar>?
+        let size = plan.spec.process?.consoleSize
+        if sr_pty_open(UInt16(clamping: size?.height ?? 0), UInt16(clamping: size?.width ?? 0), &master, &slave, &what) < 0 {
+            throw RuntimeError.sys("process.terminal: \(what.map { String(cString: $0) } ?? "pty")")
+        }
+        var name = [CChar](repeating: 0, count: 64)
+        try check(sr_pty_name(master, &name, 64), "process.terminal: pty name")
+        let pts = String(cString: name)
+        let console = open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if console >= 0 { close(console) }
+        try check(sr_mount(pts, "/dev/console", nil, 4096 /* MS_BIND */, nil), "bind mount \(pts) on /dev/console")
+        try check(sr_pty_become_ctty(slave), "process.terminal: make \(pts) the controlling terminal")
+        if slave > 2 { close(slave) }
+        if sr_send_fd(sync.fd, master, "pty", 3) < 0 { throw RuntimeError.sys("send pty master") }
+        close(master)
+    }
+
+    /// Load the filter; a notify listener fd goes to the runtime, which hands it to the agent.
+    static func loadSeccomp(_ f: SeccompFilter, sync: SyncChannel) throws {
+        guard let fd = try f.load() else { return }
+        if sr_send_fd(sync.fd, fd, "seccompfd", 9) < 0 { throw RuntimeError.sys("send seccomp notify fd") }
+        close(fd)
+        guard sync.recv() == "cont" else { throw RuntimeError("runtime went away after the seccomp fd") }
+    }
+
+    static func afterStart(_ plan: InitPlan) throws -> Never {
+        if let hooks = plan.spec.hooks, !hooks.startContainer.isEmpty {
+            try HookRunner.run(hooks.startContainer, kind: "startContainer", state: plan.stateJSON("running"))
+        }
+        let p = plan.process
+        let path = try p.resolveExecutable()
+        try p.applyCPUAffinity(initial: false)
+        if let f = plan.seccomp, plan.spec.process?.noNewPrivileges == true, !f.usesNotify {
+            _ = try f.load()
+        }
+        try p.exec(path: path)
+    }
+}

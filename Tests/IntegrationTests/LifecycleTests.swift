@@ -1,0 +1,138 @@
+import Foundation
+import XCTest
+
+final class LifecycleTests: IntegrationCase {
+    func testRunPrintsPid1HostnameUidMapAndRootfs() throws {
+        let r = try runShell("echo $$; hostname; cat /proc/self/uid_map; ls /")
+        XCTAssertEqual(r.code, 0, r.err)
+        let lines = r.out.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        XCTAssertEqual(lines.first, "1", r.out)
+        XCTAssertEqual(lines.dropFirst().first, "swiftrun", r.out)
+        XCTAssertTrue(lines.contains { $0.split(separator: " ").filter { !$0.isEmpty } == ["0", "0", "4294967295"] }, r.out)
+        for d in ["bin", "dev", "etc", "proc", "sys", "tmp"] { XCTAssertTrue(lines.contains(d), "\(d) missing: \(r.out)") }
+    }
+
+    func testRunReturnsExitCode() throws {
+        XCTAssertEqual(try runShell("exit 7").code, 7)
+        XCTAssertEqual(try runShell("kill -9 $$").code, 137)
+    }
+
+    func testCreateStartStateDelete() throws {
+        try setArgs(["sh", "-c", "sleep 0.3"])
+        let id = newID()
+        try useTestCgroup(id)
+        let c = swiftrun(["create", "--bundle", bundle.path, "--pid-file", tmp.appendingPathComponent("pid").path, id])
+        XCTAssertEqual(c.code, 0, c.err)
+        var st = try stateOf(id)
+        XCTAssertEqual(st["status"] as? String, "created")
+        let pid = try XCTUnwrap(st["pid"] as? Int)
+        XCTAssertGreaterThan(pid, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "/proc/\(pid)/status"))
+        XCTAssertEqual(try String(contentsOf: tmp.appendingPathComponent("pid"), encoding: .utf8), String(pid))
+        XCTAssertEqual(st["bundle"] as? String, bundle.resolvingSymlinksInPath().path)
+        try validateState(swiftrun(["state", id]).out)
+
+        // a created container can be deleted (its blocked init is killed)
+        let del = swiftrun(["delete", id])
+        XCTAssertEqual(del.code, 0, del.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/proc/\(pid)/status") &&
+                       ((try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8))?.contains("State:\tZ") == false),
+                       "init still alive after delete")
+        let id2 = newID("start")
+        try useTestCgroup(id2)
+        XCTAssertEqual(swiftrun(["create", "--bundle", bundle.path, id2]).code, 0)
+        let s = swiftrun(["start", id2])
+        XCTAssertEqual(s.code, 0, s.err)
+        st = try stateOf(id2)
+        XCTAssertEqual(st["status"] as? String, "running")
+        XCTAssertNotEqual(swiftrun(["start", id2]).code, 0, "start twice must fail")
+        try waitFor("container to stop") { (try stateOf(id2)["status"] as? String) == "stopped" }
+        try validateState(swiftrun(["state", id2]).out)
+        let d = swiftrun(["delete", id2])
+        XCTAssertEqual(d.code, 0, d.err)
+        XCTAssertNotEqual(swiftrun(["state", id2]).code, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/" + id2))
+        assertNoCgroup(id2)
+    }
+
+    func testCreateTwiceFails() throws {
+        try setArgs(["true"])
+        let id = newID()
+        try useTestCgroup(id)
+        XCTAssertEqual(swiftrun(["create", "-b", bundle.path, id]).code, 0)
+        let again = swiftrun(["create", "-b", bundle.path, id])
+        XCTAssertNotEqual(again.code, 0)
+        XCTAssertTrue(again.err.contains("already exists"), again.err)
+        XCTAssertEqual(swiftrun(["delete", id]).code, 0)
+    }
+
+    func testKillSignalsAndForceDelete() throws {
+        try setArgs(["sh", "-c", "trap 'exit 3' TERM; while true; do sleep 0.05; done"])
+        let id = newID()
+        try useTestCgroup(id)
+        XCTAssertEqual(swiftrun(["run", "-d", "-b", bundle.path, id]).code, 0)
+        XCTAssertEqual(try stateOf(id)["status"] as? String, "running")
+        let k = swiftrun(["kill", id, "TERM"])
+        XCTAssertEqual(k.code, 0, k.err)
+        try waitFor("TERM to stop it") { (try stateOf(id)["status"] as? String) == "stopped" }
+        XCTAssertNotEqual(swiftrun(["kill", id, "KILL"]).code, 0, "kill on a stopped container must fail")
+        XCTAssertEqual(swiftrun(["delete", id]).code, 0)
+
+        try setArgs(["sleep", "100"])
+        let id2 = newID("kill9")
+        try useTestCgroup(id2)
+        XCTAssertEqual(swiftrun(["run", "-d", "-b", bundle.path, id2]).code, 0)
+        XCTAssertNotEqual(swiftrun(["delete", id2]).code, 0, "delete of a running container needs --force")
+        XCTAssertEqual(swiftrun(["kill", id2, "9"]).code, 0)
+        try waitFor("SIGKILL (9) to stop it") { (try stateOf(id2)["status"] as? String) == "stopped" }
+        XCTAssertEqual(swiftrun(["delete", id2]).code, 0)
+
+        let id3 = newID("force")
+        try useTestCgroup(id3)
+        XCTAssertEqual(swiftrun(["run", "--detach", "--bundle", bundle.path, id3]).code, 0)
+        XCTAssertNotEqual(swiftrun(["kill", id3, "NOSUCHSIG"]).code, 0)
+        let d = swiftrun(["delete", "--force", id3])
+        XCTAssertEqual(d.code, 0, d.err)
+        XCTAssertNotEqual(swiftrun(["state", id3]).code, 0)
+        assertNoCgroup(id3)
+    }
+
+    func testListFormats() throws {
+        try setArgs(["sleep", "100"])
+        let id = newID()
+        try useTestCgroup(id)
+        XCTAssertEqual(swiftrun(["run", "-d", "-b", bundle.path, id]).code, 0)
+        let t = swiftrun(["list"])
+        XCTAssertTrue(t.out.hasPrefix("ID"), t.out)
+        XCTAssertTrue(t.out.contains(id) && t.out.contains("running"), t.out)
+        XCTAssertEqual(swiftrun(["list", "-q"]).out, id + "\n")
+        let j = swiftrun(["list", "--format", "json"])
+        let arr = try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as! [[String: Any]]
+        XCTAssertEqual(arr.first?["id"] as? String, id)
+        XCTAssertEqual(swiftrun(["delete", "-f", id]).code, 0)
+    }
+
+    /// state-schema.json via python3-jsonschema (installed by .ci/run).
+    func validateState(_ json: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        try validate(json, schema: "state-schema.json", file: file, line: line)
+    }
+}
+
+extension IntegrationCase {
+    func validate(_ json: String, schema: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let specDir = Self.repo.deletingLastPathComponent().appendingPathComponent("shared/runtime-spec/schema")
+        guard FileManager.default.fileExists(atPath: specDir.path) else {
+            throw XCTSkip("runtime-spec schema not found at \(specDir.path)")
+        }
+        let script = """
+            import json, sys, pathlib
+            import jsonschema
+            d = pathlib.Path(sys.argv[1])
+            schema = json.load(open(d / sys.argv[2]))
+            resolver = jsonschema.RefResolver(base_uri=d.as_uri() + '/', referrer=schema)
+            jsonschema.validate(json.loads(sys.stdin.read()), schema, resolver=resolver)
+            """
+        let r = sh("/usr/bin/python3", ["-c", script, specDir.path, schema], stdin: json)
+        XCTAssertEqual(r.code, 0, "\(schema) validation failed: \(r.err)\n\(json)", file: file, line: line)
+    }
+}
