@@ -91,7 +91,11 @@ int sr_tty_proxy(int master, pid_t pid) {
         if (p[0].revents & POLLIN) copy_once(master, 1);
         else if (p[0].revents & (POLLHUP | POLLERR)) usleep(1000); /* peer closed: wait for exit */
         if (stdin_open && (p[1].revents & (POLLIN | POLLHUP))) {
-            if (!copy_once(0, master)) stdin_open = 0;
+            if (!copy_once(0, master)) {
+                stdin_open = 0;
+                /* input from a file or pipe ended: tell the program (end-of-file on a tty) */
+                if (!raw) { char eof = 4; ssize_t w = write(master, &eof, 1); (void)w; }
+            }
         }
     }
     /* what the program wrote last */

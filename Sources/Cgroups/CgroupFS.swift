@@ -44,6 +44,9 @@ struct FSContext {
 }
 
 enum FS {
+    /// Test hook: sees every write attempt (path, value) in order. nil in the runtime.
+    nonisolated(unsafe) static var observer: ((String, String) -> Void)?
+
     /// Reads a whole (small) pseudo-file.
     static func read(_ path: String) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -87,6 +90,7 @@ enum FS {
 
     /// Writes `value` with one write(2), as cgroupfs requires. Returns errno (0 on success).
     static func tryWrite(_ path: String, _ value: String) -> Int32 {
+        observer?(path, value)
         let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
         if fd < 0 { return Glibc.errno }
         defer { close(fd) }
@@ -129,19 +133,27 @@ enum FS {
         if e == EEXIST { return ([], true) }
         if e != ENOENT { throw CgroupError.sys("mkdir", dir, e) }
         // Missing parents: walk down from the root.
+        // Missing parents: walk down from the root. A shared parent ("swiftrun") can vanish under
+        // us when another container's delete removes it: ENOENT mid-walk restarts the walk.
         var created: [String] = []
-        var cur = root
         let rel = dir.hasPrefix(root) ? String(dir.dropFirst(root.count)) : dir
-        for comp in rel.split(separator: "/") {
-            cur += "/" + comp
-            if mkdir(cur, 0o755) == 0 {
-                ctx.onMkdir?(cur)
-                created.append(cur)
-            } else if Glibc.errno != EEXIST {
-                let e = Glibc.errno
-                for d in created.reversed() { _ = removeDir(d, ctx: ctx) }
-                throw CgroupError.sys("mkdir", cur, e)
+        var attempt = 0
+        walk: while true {
+            var cur = root
+            for comp in rel.split(separator: "/") {
+                cur += "/" + comp
+                if mkdir(cur, 0o755) == 0 {
+                    ctx.onMkdir?(cur)
+                    created.append(cur)
+                } else if Glibc.errno != EEXIST {
+                    let e = Glibc.errno
+                    attempt += 1
+                    if e == ENOENT && attempt < 3 { created.removeAll { !FS.exists($0) }; continue walk }
+                    for d in created.reversed() { _ = removeDir(d, ctx: ctx) }
+                    throw CgroupError.sys("mkdir", cur, e)
+                }
             }
+            break
         }
         return (created, created.last != dir)
     }

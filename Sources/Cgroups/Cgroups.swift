@@ -25,7 +25,7 @@ import Glibc
 import CShim
 import OCISpec
 
-public protocol CgroupManager: AnyObject {
+public protocol CgroupManager {
     /// mkdir the container's cgroup in every hierarchy; error if it already holds processes (another container).
     func create() throws
     /// Write every field; on v2 convert like runc (shares->weight, blkio weight, ...).
@@ -160,10 +160,7 @@ enum CgroupPathSpec: Equatable {
             return .absolute(c)
         }
         let parts = p.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count == 3 { return .absolute(try systemdPath(p, parts.map(String.init))) }
-        if parts.count > 1 && !p.contains("/") {
-            throw CgroupError.invalid("linux.cgroupsPath", "\"\(p)\": systemd cgroup driver not supported (expected slice:prefix:name)")
-        }
+        if parts.count == 3 && !p.contains("/") { return .absolute(try systemdPath(p, parts.map(String.init))) }
         let c = cleanPath(p)
         if c.isEmpty { throw CgroupError.invalid("linux.cgroupsPath", "\"\(p)\" does not name a cgroup") }
         return .relative(c)
@@ -173,7 +170,7 @@ enum CgroupPathSpec: Equatable {
     static func systemdPath(_ orig: String, _ parts: [String]) throws -> String {
         let slice = parts[0].isEmpty ? "system.slice" : parts[0]
         let bad = { (why: String) in
-            CgroupError.invalid("linux.cgroupsPath", "\"\(orig)\": \(why) (systemd cgroup driver not supported; mapped onto cgroupfs)")
+            CgroupError.invalid("linux.cgroupsPath", "\"\(orig)\": \(why); systemd cgroup driver not supported, slice:prefix:name is only mapped onto cgroupfs")
         }
         if slice.contains("/") || !slice.hasSuffix(".slice") { throw bad("\(slice) is not a slice name") }
         if parts[2].isEmpty || parts[2].contains("/") || parts[1].contains("/") { throw bad("invalid unit name") }

@@ -67,13 +67,23 @@ enum DeviceRules {
     /// Strings for the v1 devices.allow / devices.deny files, in order, after a leading
     /// deny-all ("a" to devices.deny).
     static func v1Writes(_ rules: [DeviceCgroupRule]) throws -> [(file: String, value: String)] {
-        var out: [(String, String)] = [("devices.deny", "a")]
+        var out: [(String, String)] = []
+        // A leading "a" rule resets by itself; otherwise start from deny-all.
+        let firstResets = rules.first.map { ($0.type ?? "a") == "a" || $0.type == "" } ?? false
+        if !firstResets { out.append(("devices.deny", "a")) }
         for (i, r) in rules.enumerated() {
             let (allow, ex) = try parse(r, index: i)
             let v = ex.type == "a" ? "a" : ex.description
             out.append((allow ? "devices.allow" : "devices.deny", v))
         }
         return out
+    }
+
+    /// What a v1 devices.list shows for `p` when it can tell (deny-by-default, or allow-all);
+    /// nil when the list cannot confirm it (allow-by-default with exceptions shows only "a").
+    static func v1List(_ p: DeviceProgram) -> Set<String>? {
+        if p.defaultAllow { return p.exceptions.isEmpty ? ["a *:* rwm"] : nil }
+        return Set(p.exceptions.map(\.description))
     }
 
     /// Reduces the ordered rules to default + exceptions (cgroup v1 kernel semantics: an "a"
@@ -148,5 +158,22 @@ extension Cgroups {
             rule("c", 5, 0, "rwm"), rule("c", 1, 5, "rwm"), rule("c", 1, 9, "rwm"),
             rule("c", 136, nil, "rwm"), rule("c", 5, 2, "rwm"), rule("c", 10, 200, "rwm"),
         ]
+    }
+
+    /// The device rule list runc hands its cgroup driver at create: linux.resources.devices,
+    /// then `defaultDeviceRules`, then "allow rwm" for each linux.devices node (type u counts
+    /// as c; p and nodes without numbers are skipped). Both drivers start from deny-all, so a
+    /// config without rules gets runc's default policy. Use at create; `update` passes the
+    /// config's rules as they are.
+    public static func effectiveDeviceRules(_ linux: Linux) -> [DeviceCgroupRule] {
+        var out = linux.resources?.devices ?? []
+        out += defaultDeviceRules
+        for d in linux.devices {
+            guard let ma = d.major, let mi = d.minor, d.type == "c" || d.type == "b" || d.type == "u" else { continue }
+            var r = DeviceCgroupRule(allow: true)
+            r.type = d.type == "b" ? "b" : "c"; r.major = ma; r.minor = mi; r.access = "rwm"
+            out.append(r)
+        }
+        return out
     }
 }

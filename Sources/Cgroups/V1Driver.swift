@@ -28,7 +28,8 @@
 //                             no v1 hugetlb: hugetlb.<size>.max on the unified half (hybrid), else error
 // network.classID/priorities  net_cls.classid / net_prio.ifpriomap         controller not mounted -> error
 // rdma                        rdma.max "dev hca_handle=N hca_object=M"  v1 rdma, else unified half, else error
-// devices                     "a" -> devices.deny, then each rule in order to devices.allow/deny;
+// devices                     "a" -> devices.deny, then each rule in order to devices.allow/deny
+//                             (skipped when devices.list already shows the reduced rule set);
 //                             no v1 devices controller: eBPF on the unified half (hybrid), else error
 // unified                     raw writes on the unified half (hybrid); v1-only host -> error
 import Glibc
@@ -75,7 +76,7 @@ final class V1Manager: CgroupManager {
                 let (made, existed) = try FS.mkdirAll(dir, root: root, ctx: ctx)
                 created += made
                 if existed { try V1Manager.checkEmpty(dir) }
-                if dirs["cpuset"] == dir { try ensureCpuset(dir, root: root) }
+                if dirs["cpuset"] == dir { try ensureCpuset(dir, root: root, fresh: !existed) }
             }
             try unified?.create()
         } catch {
@@ -94,14 +95,18 @@ final class V1Manager: CgroupManager {
     }
 
     /// A v1 cpuset cgroup without cpus/mems cannot take tasks: copy them down from the
-    /// nearest populated ancestor, like runc's cpuset ensureParent.
-    func ensureCpuset(_ dir: String, root: String) throws {
+    /// nearest populated ancestor, like runc's cpuset ensureParent. `fresh`: just created by us,
+    /// so known to be empty (no read needed).
+    func ensureCpuset(_ dir: String, root: String, fresh: Bool) throws {
         guard dir != root, dir.hasPrefix(root) else { return }
         for f in ["cpuset.cpus", "cpuset.mems"] {
-            if let v = FS.value(dir + "/" + f), !v.isEmpty { continue }
+            if !fresh, let v = FS.value(dir + "/" + f), !v.isEmpty { continue }
             let parent = dirname(dir)
-            if (FS.value(parent + "/" + f) ?? "").isEmpty { try ensureCpuset(parent, root: root) }
-            let pv = FS.value(parent + "/" + f) ?? ""
+            var pv = FS.value(parent + "/" + f) ?? ""
+            if pv.isEmpty {
+                try ensureCpuset(parent, root: root, fresh: false)
+                pv = FS.value(parent + "/" + f) ?? ""
+            }
             try FS.write(dir + "/" + f, pv)
         }
     }
@@ -218,16 +223,27 @@ final class V1Manager: CgroupManager {
             }
         }
         if !r.devices.isEmpty {
-            if let d = dirs["devices"] {
-                for (file, value) in try DeviceRules.v1Writes(r.devices) {
-                    try FS.write(d + "/" + file, value, note: "linux.resources.devices")
-                }
-            } else if let u = unified {
+            if let d = dirs["devices"] { try applyV1Devices(d, r.devices) } else if let u = unified {
                 try u.applyDevices(r.devices)
             } else {
                 throw CgroupError.unsupported("linux.resources.devices", "devices controller not mounted")
             }
         }
+        try applyUnifiedPart(r)
+    }
+
+    func applyV1Devices(_ d: String, _ rules: [DeviceCgroupRule]) throws {
+        // Already in effect (update, re-apply): skip, so a live container never sees the
+        // transient deny-all and nested cgroups (which make "a" fail with EINVAL) are fine.
+        if let want = DeviceRules.v1List(try DeviceRules.reduce(rules)),
+           let cur = FS.readIfExists(d + "/devices.list"),
+           Set(cur.split(separator: "\n").map(String.init)) == want { return }
+        for (file, value) in try DeviceRules.v1Writes(rules) {
+            try FS.write(d + "/" + file, value, note: "linux.resources.devices")
+        }
+    }
+
+    func applyUnifiedPart(_ r: Resources) throws {
         if !r.unified.isEmpty {
             guard let u = unified else {
                 throw CgroupError.unsupported("linux.resources.unified", "cgroup v1 host without a cgroup2 hierarchy")
@@ -320,7 +336,8 @@ final class V1Manager: CgroupManager {
                               then: ("cpu.rt_runtime_us", rtr != 0 ? String(rtr) : nil, F + ".realtimeRuntime"))
         }
         if let v = c.idle {
-            try FS.writeField(try need("cpu", F + ".idle"), "cpu.idle", String(v), field: F + ".idle")
+            let d = try need("cpu", F + ".idle")
+            if v != 0 || FS.exists(d + "/cpu.idle") { try FS.writeField(d, "cpu.idle", String(v), field: F + ".idle") }
         }
         if let v = c.cpus, !v.isEmpty {
             try FS.writeField(try need("cpuset", F + ".cpus"), "cpuset.cpus", v, field: F + ".cpus")
@@ -388,6 +405,7 @@ func writeRetrying(_ dir: String, _ first: [(String, String?, String)], then: (S
         let e = FS.tryWrite(dir + "/" + file, v)
         if e == 0 { continue }
         if e == EINVAL && then.1 != nil { retry.append((file, v, field)); continue }
+        if e == ENOENT && v == "0" { continue }   // e.g. burst 0 on a kernel without burst: nothing to do
         if e == ENOENT { throw CgroupError.unsupported(field, "no \(file)") }
         throw CgroupError.sys("write \(v) to", dir + "/" + file, e, note: field)
     }

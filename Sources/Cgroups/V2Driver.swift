@@ -252,7 +252,9 @@ final class V2Manager: CgroupManager {
         if (c.realtimePeriod ?? 0) != 0 {
             throw CgroupError.unsupported(F + ".realtimePeriod", "no realtime group scheduling in cgroup v2")
         }
-        if let v = c.idle { try FS.writeField(dir, "cpu.idle", String(v), field: F + ".idle") }
+        if let v = c.idle, v != 0 || FS.exists(dir + "/cpu.idle") {   // idle 0 = default: fine without the knob
+            try FS.writeField(dir, "cpu.idle", String(v), field: F + ".idle")
+        }
         if let v = c.cpus, !v.isEmpty { try FS.writeField(dir, "cpuset.cpus", v, field: F + ".cpus") }
         if let v = c.mems, !v.isEmpty { try FS.writeField(dir, "cpuset.mems", v, field: F + ".mems") }
     }

@@ -107,7 +107,9 @@ extension Spec {
         if let c = try o.object("capabilities") {
             var caps = Capabilities()
             func set(_ k: String) throws(SpecError) -> [String]? {
-                try c[k]?.allOf(KnownLists.capabilityNames, "capability")
+                // Unknown names are warnings, not errors (config.md: "MUST be logged as a
+                // warning ... SHOULD NOT fail"); ProcessSetup reports and skips them.
+                try c[k]?.strings()
             }
             caps.bounding = try set("bounding")
             caps.effective = try set("effective")

@@ -11,7 +11,7 @@ extension JSON {
     }
 
     public static func parse(_ bytes: [UInt8], file: String) throws(SpecError) -> JSON {
-        let hasNUL = bytes.withUnsafeBytes { memchr($0.baseAddress, 0, $0.count) != nil }
+        let hasNUL = bytes.withUnsafeBytes { b in b.count > 0 && memchr(b.baseAddress!, 0, b.count) != nil }
         if hasNUL { throw SpecError(file: file, path: "", reason: "invalid JSON: NUL byte in document") }
         var input = [UInt8](repeating: 0, count: bytes.count + 1)
         input.withUnsafeMutableBytes { dst in bytes.withUnsafeBytes { src in

@@ -18,6 +18,11 @@ extension Spec {
                 throw fail(p + (m.uidMappings.isEmpty ? ".gidMappings" : ".uidMappings"),
                            "uidMappings and gidMappings must be specified together")
             }
+            let opts = m.options
+            if (opts.contains("idmap") || opts.contains("ridmap")) && m.uidMappings.isEmpty
+                && linux?.namespace(.user) == nil {
+                throw fail(p + ".options", "idmap requires uidMappings/gidMappings or a user namespace")
+            }
             for (j, mp) in (m.uidMappings + m.gidMappings).enumerated() where mp.size == 0 {
                 let which = j < m.uidMappings.count ? "uidMappings[\(j)]" : "gidMappings[\(j - m.uidMappings.count)]"
                 throw fail("\(p).\(which).size", "must be greater than zero")
@@ -55,6 +60,11 @@ extension Process {
         func fail(_ path: String, _ reason: String) -> SpecError { SpecError(path: path, reason: reason) }
         if args.isEmpty { throw fail("process.args", "must contain at least one element") }
         if !cwd.hasPrefix("/") { throw fail("process.cwd", "must be an absolute path, got \(q(cwd))") }
+        for (i, e) in env.enumerated() {
+            guard let eq = e.firstIndex(of: "="), eq != e.startIndex else {
+                throw fail("process.env[\(i)]", "invalid environment variable \(q(e)) (want NAME=value)")
+            }
+        }
         var seen: [String] = []
         for (i, r) in rlimits.enumerated() {
             if seen.contains(r.type) { throw fail("process.rlimits[\(i)].type", "duplicate rlimit \(q(r.type))") }
@@ -120,8 +130,8 @@ extension Linux {
             }
         }
         for k in netDevices.keys.sorted() {
-            if !has(.network) || namespace(.network)?.path != nil {
-                throw fail("linux.netDevices", "unable to move network devices without a new network namespace")
+            if !has(.network) {
+                throw fail("linux.netDevices", "unable to move network devices without a private network namespace")
             }
             if !Linux.isInterfaceName(k) { throw fail("linux.netDevices[\(q(k))]", "invalid network device name") }
             if let n = netDevices[k]!.name, !Linux.isInterfaceName(n) {
@@ -166,9 +176,7 @@ extension Linux {
     /// runc's sysctl rule: only namespaced sysctls, and only when that namespace is the container's own.
     func sysctlProblem(_ key: String) -> String? {
         let s = String(key.map { $0 == "/" ? "." : $0 })
-        let ipc: Set<String> = ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
-                                "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"]
-        if ipc.contains(s) || s.hasPrefix("fs.mqueue.") {
+        if Linux.ipcSysctls.contains(s) || s.hasPrefix("fs.mqueue.") {
             return namespace(.ipc) != nil ? nil : "sysctl is not allowed in the host's ipc namespace"
         }
         if s.hasPrefix("net.") {
@@ -180,6 +188,10 @@ extension Linux {
         }
         return "sysctl is not in a separate kernel namespace"
     }
+
+    /// IPC-namespaced sysctls (besides fs.mqueue.*), as in runc's validator.
+    static let ipcSysctls = ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
+                             "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"]
 
     /// "0-3,7" style list (also the schema's `^[0-9, -]*$` with structure checked).
     static func isCPUList(_ s: String) -> Bool {

@@ -65,10 +65,12 @@ extension PreparedProcess {
 
     /// Resets every signal disposition and the signal mask, then execve(path, args,
     /// environment()). Returns only by throwing, naming the path and errno.
-    public func exec(path: String) throws -> Never {
+    /// With `trampolineFd` (sr_trampoline_fd) the program is exec'd through the sealed memfd
+    /// trampoline, so no process in the container ever has the runtime binary as its exe.
+    public func exec(path: String, trampolineFd: Int32 = -1) throws -> Never {
         let envp = environment()
         sr_reset_signals()
-        let e = Self.execve(path, args, envp)
+        let e = Self.execve(path, args, envp, trampolineFd: trampolineFd)
         var hint: String?
         switch e {
         case ENOENT: hint = "the file, or its interpreter or dynamic loader, does not exist"
@@ -80,14 +82,18 @@ extension PreparedProcess {
     }
 
     /// execve with C copies of the arrays; returns errno when execve fails.
-    static func execve(_ path: String, _ args: [String], _ env: [String]) -> Int32 {
+    static func execve(_ path: String, _ args: [String], _ env: [String], trampolineFd: Int32 = -1) -> Int32 {
         let argv = args.map { strdup($0) } + [nil]
         let envp = env.map { strdup($0) } + [nil]
         defer {
             for p in argv { free(p) }
             for p in envp { free(p) }
         }
-        _ = Glibc.execve(path, argv, envp)
+        if trampolineFd >= 0 {
+            _ = sr_exec_via_trampoline(trampolineFd, path, argv, envp)
+        } else {
+            _ = Glibc.execve(path, argv, envp)
+        }
         return Glibc.errno
     }
 }

@@ -114,6 +114,18 @@ public struct PreparedProcess {
             caps.inheritable = try mask(c.inheritable, "inheritable")
             caps.permitted = try mask(c.permitted, "permitted")
             caps.ambient = try mask(c.ambient, "ambient")
+            // config.md: a capability that cannot be granted MUST be logged as a warning and
+            // SHOULD NOT fail the container. What the runtime's own bounding set lacks (this
+            // host: CAP_SYS_RESOURCE) can be granted in no namespace: warn and leave it out.
+            var bnd: UInt64 = 0
+            if sr_capbset_get(&bnd) == 0 {
+                let requested = caps.bounding | caps.effective | caps.permitted | caps.inheritable | caps.ambient
+                for n in bits(requested & ~bnd) {
+                    warnings.append("process.capabilities: \(capName(n)) cannot be granted: the runtime's bounding set lacks it (left out)")
+                }
+                caps.bounding &= bnd; caps.effective &= bnd; caps.permitted &= bnd
+                caps.inheritable &= bnd; caps.ambient &= bnd
+            }
             let notPermitted = caps.effective & ~caps.permitted
             if notPermitted != 0 {
                 throw ProcessSetupError("process.capabilities.effective: \(capName(lowestBit(notPermitted))) is not in "

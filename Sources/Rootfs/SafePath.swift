@@ -29,23 +29,37 @@ struct RootDir {
         let existing = open(rel)
         if existing >= 0 { return existing }
         if errno != ENOENT { throw SysError("resolve \(rel) in rootfs") }
-        let comps = rel.split(separator: "/").map(String.init)
+        var comps = rel.split(separator: "/").map(String.init)
         guard !comps.isEmpty else { return try sysOpen(".") }
-        // Resolve each prefix from the root again, so symlinks in the image resolve as
-        // they would inside the container; only missing components are created.
-        for i in comps.indices {
+        // Resolve each prefix from the root again, so symlinks in the image resolve as they
+        // would inside the container; only missing components are created. A dangling
+        // symlink on the way is followed (its target created inside the root), like runc.
+        var i = 0, links = 0
+        while i < comps.count {
             let prefix = comps[0...i].joined(separator: "/")
             let probe = open(prefix)
             if probe >= 0 {
                 if i == comps.count - 1 { return probe }
-                Glibc.close(probe); continue
+                Glibc.close(probe); i += 1; continue
             }
-            if errno != ENOENT { throw SysError("resolve \(prefix) in rootfs") }
+            if errno != ENOENT { throw SysError("resolve /\(prefix) in rootfs") }
             let parentRel = comps[0..<i].joined(separator: "/")
             let parent = open(parentRel.isEmpty ? "." : parentRel, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             if parent < 0 { throw SysError("open /\(parentRel) in rootfs") }
             defer { Glibc.close(parent) }
             let c = comps[i]
+            var buf = [CChar](repeating: 0, count: 4097)
+            let n = readlinkat(parent, c, &buf, 4096)
+            if n > 0 {
+                links += 1
+                if links > 40 { throw SysError("resolve /\(rel) in rootfs", errno: ELOOP) }
+                let target = String(cString: Array(buf[0..<n]) + [0])
+                let base = target.hasPrefix("/") ? [] : Array(comps[0..<i])
+                comps = base + target.split(separator: "/").map(String.init) + comps[(i + 1)...]
+                comps = cleanPath(comps.joined(separator: "/")).split(separator: "/").map(String.init)
+                i = 0
+                continue
+            }
             if i == comps.count - 1 && file {
                 let f = openat(parent, c, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o644)
                 if f < 0 && errno != EEXIST { throw SysError("create /\(rel) in rootfs") }
@@ -54,7 +68,7 @@ struct RootDir {
                 throw SysError("mkdir /\(prefix) in rootfs")
             }
         }
-        let r = open(rel)
+        let r = open(comps.joined(separator: "/"))
         if r < 0 { throw SysError("resolve /\(rel) in rootfs") }
         return r
     }

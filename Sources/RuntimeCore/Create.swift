@@ -79,16 +79,25 @@ extension Runtime {
             let dir = store.dir(id)
             try writeAtomically(store.configPath(id), raw)
             try check(mkfifo(store.fifoPath(id), 0o622), "mkfifo \(store.fifoPath(id))")
+            // any container user must be able to open it for writing (umask would remove that)
+            try check(chmod(store.fifoPath(id), 0o622), "chmod \(store.fifoPath(id))")
             let cg = try Cgroups.manager(cgroupsPath: linux.cgroupsPath, containerID: id)
             undo.cgroup = cg
             try cg.create()
-            if let res = linux.resources { try cg.apply(res) }
+            // runc applies the device rules (config, then its defaults, then linux.devices) even
+            // when there is no resources section.
+            var res = linux.resources ?? Resources()
+            res.devices = Cgroups.effectiveDeviceRules(linux)
+            try cg.apply(res)
             rootfs.cgroupBinds = cgroupBinds(cg.paths)
             rootfs.userNamespace = spawn.userNamespace
 
             let dirFd = open(dir, SR_O_PATH | O_DIRECTORY | O_CLOEXEC)
             if dirFd < 0 { throw RuntimeError.sys("open \(dir)") }
             defer { close(dirFd) }
+            let trampoline = sr_trampoline_fd()
+            if trampoline < 0 && errno != ENOSYS { throw RuntimeError.sys("memfd for the exec trampoline") }
+            defer { if trampoline >= 0 { close(trampoline) } }
             let (parentEnd, childEnd) = try SyncChannel.pair()
             defer { parentEnd.close() }
 
@@ -97,7 +106,7 @@ extension Runtime {
                 spec: spec, bundle: bundle, rootfs: rootfs, process: prepared, seccomp: seccomp,
                 noPivot: o.noPivot, preserveFds: o.preserveFds,
                 needsHookRoundTrip: !(hooks.prestart.isEmpty && hooks.createRuntime.isEmpty && hooks.createContainer.isEmpty),
-                stateDirFd: dirFd, lockFd: lock.fd,
+                stateDirFd: dirFd, lockFd: lock.fd, trampolineFd: trampoline,
                 hasMountNamespace: linux.namespace(.mount) != nil,
                 stateJSON: { status in
                     ContainerState(ociVersion: spec.ociVersion, id: id, status: status, pid: 1, bundle: bundle,

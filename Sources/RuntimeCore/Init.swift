@@ -19,6 +19,7 @@ struct InitPlan {
     var needsHookRoundTrip: Bool   // prestart/createRuntime/createContainer hooks exist
     var stateDirFd: Int32          // O_PATH on the state dir: the exec fifo is opened through it
     var lockFd: Int32              // the parent's flock: must not stay held by the init
+    var trampolineFd: Int32        // sealed memfd trampoline for the final exec (-1: direct)
     var hasMountNamespace: Bool
     var stateJSON: (String) -> String   // container state for in-container hooks, given status
 }
@@ -29,6 +30,9 @@ enum ContainerInit {
     static func run(_ plan: InitPlan, sync: SyncChannel, parentEnd: SyncChannel) -> Never {
         parentEnd.close()
         close(plan.lockFd)
+        // Not dumpable until the exec: nothing in the container may open our /proc/PID/exe
+        // or ptrace us (CVE-2016-9962).
+        _ = sr_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
         do {
             try setup(plan, sync: sync)
         } catch {
@@ -57,8 +61,11 @@ enum ContainerInit {
     }
 
     static func setup(_ plan: InitPlan, sync: SyncChannel) throws {
-        // fds: keep stdio and the preserved ones; everything else closes at exec.
-        _ = sr_close_fds_except(3 + plan.preserveFds, nil, 0, 1)
+        // fds: stdio and the preserved ones stay; whatever else the caller leaked to us is
+        // closed now (a created container may wait a long time, and a caller may be waiting
+        // for those fds to close), ours close at exec.
+        let keep = [sync.fd, plan.stateDirFd, plan.trampolineFd].filter { $0 >= 0 }
+        _ = keep.withUnsafeBufferPointer { sr_close_fds_except(3 + plan.preserveFds, $0.baseAddress, Int32($0.count), 0) }
 
         let r = plan.rootfs
         if plan.hasMountNamespace {
@@ -143,6 +150,6 @@ enum ContainerInit {
         if let f = plan.seccomp, plan.spec.process?.noNewPrivileges == true, !f.usesNotify {
             _ = try f.load()
         }
-        try p.exec(path: path)
+        try p.exec(path: path, trampolineFd: plan.trampolineFd)
     }
 }

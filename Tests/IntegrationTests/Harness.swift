@@ -53,35 +53,42 @@ class IntegrationCase: XCTestCase {
 
     struct Result { var code: Int32; var out: String; var err: String }
 
+    /// Run a command; stdout/stderr go to files, not pipes: a container init started by
+    /// `create`/`run -d` inherits them and would hold a pipe open for its whole life.
     @discardableResult
     func sh(_ exe: String, _ args: [String], stdin: String? = nil, timeout: TimeInterval = 60) -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         p.arguments = args
-        let o = Pipe(), e = Pipe()
+        let base = (tmp ?? URL(fileURLWithPath: NSTemporaryDirectory())).appendingPathComponent("io-\(UUID().uuidString.prefix(8))")
+        let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
+        guard let o = FileHandle(forWritingAtPath: outURL.path), let e = FileHandle(forWritingAtPath: errURL.path) else {
+            return Result(code: -1, out: "", err: "cannot create output files")
+        }
         p.standardOutput = o
         p.standardError = e
         if let stdin {
-            let i = Pipe()
-            p.standardInput = i
-            i.fileHandleForWriting.write(stdin.data(using: .utf8)!)
-            try? i.fileHandleForWriting.close()
+            let inURL = base.appendingPathExtension("in")
+            try? stdin.write(to: inURL, atomically: true, encoding: .utf8)
+            p.standardInput = FileHandle(forReadingAtPath: inURL.path)
         } else {
             p.standardInput = FileHandle.nullDevice
         }
         do { try p.run() } catch { return Result(code: -1, out: "", err: "\(error)") }
-        // read both pipes before waiting (a full pipe would block the child)
-        var outData = Data(), errData = Data()
-        let g = DispatchGroup()
-        g.enter(); DispatchQueue.global().async { outData = o.fileHandleForReading.readDataToEndOfFile(); g.leave() }
-        g.enter(); DispatchQueue.global().async { errData = e.fileHandleForReading.readDataToEndOfFile(); g.leave() }
-        if g.wait(timeout: .now() + timeout) == .timedOut {
+        let end = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < end { usleep(2000) }
+        if p.isRunning {
             p.terminate()
             XCTFail("timed out: \(exe) \(args)")
         }
         p.waitUntilExit()
-        return Result(code: p.terminationStatus, out: String(decoding: outData, as: UTF8.self),
-                      err: String(decoding: errData, as: UTF8.self))
+        try? o.close(); try? e.close()
+        let out = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+        return Result(code: p.terminationStatus, out: out, err: err)
     }
 
     @discardableResult

@@ -20,9 +20,12 @@ final class SpecFeaturesTests: IntegrationCase {
         XCTAssertEqual(s.code, 0, s.err)
         XCTAssertNotEqual(sh(Self.binary, ["spec", "--bundle", dir.path]).code, 0, "spec must not overwrite")
         try validate(try String(contentsOf: dir.appendingPathComponent("config.json"), encoding: .utf8), schema: "config-schema.json")
-        // `runc spec` asks for a terminal running "sh"; with stdin at /dev/null sh exits at once.
+        // `runc spec` asks for a terminal running "sh": without a console socket `run` proxies
+        // the pty; sh reads our input from it and its output comes back through it.
         let id = newID()
-        let r = swiftrun(["run", "--bundle", dir.path, id])
-        XCTAssertEqual(r.code, 0, r.err)
+        let r = sh(Self.binary, ["--root", stateRoot, "run", "--bundle", dir.path, id],
+                   stdin: "echo tty=$(tty) term=$TERM\nexit 3\n")
+        XCTAssertEqual(r.code, 3, r.err)
+        XCTAssertTrue(r.out.contains("tty=/dev/pts/0 term=xterm"), r.out)
     }
 }
