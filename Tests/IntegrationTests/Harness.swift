@@ -44,6 +44,10 @@ class IntegrationCase: XCTestCase {
         XCTAssertFalse(mounts.contains(tmp.path), "mounts left behind under \(tmp.path)")
         for id in ids { assertNoCgroup(id) }
         try? FileManager.default.removeItem(at: tmp)
+        // the shared parent of the tests' cgroups (rmdir only succeeds once it is empty)
+        for d in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
+            rmdir("/sys/fs/cgroup/\(d)/swift-test")
+        }
     }
 
     func assertNoCgroup(_ name: String, file: StaticString = #filePath, line: UInt = #line) {
