@@ -173,6 +173,22 @@ int sr_wait_exit(pid_t pid, int *status_out, int nohang) {
     return 255;
 }
 
+long sr_join_session_keyring(const char *name) {
+    long id = syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name, 0, 0, 0);
+    if (id < 0) return -1;
+    char desc[256];
+    long n = syscall(SYS_keyctl, 6 /* KEYCTL_DESCRIBE */, id, desc, sizeof desc - 1, 0);
+    if (n < 0) return -1;
+    desc[sizeof desc - 1] = 0;
+    /* "type;uid;gid;perm;description" */
+    char *p = desc;
+    for (int i = 0; i < 3 && p; i++) { p = strchr(p, ';'); if (p) p++; }
+    if (!p) { errno = EINVAL; return -1; }
+    unsigned long perm = strtoul(p, NULL, 16) | 0x080000UL; /* KEY_GRP_SEARCH */
+    if (syscall(SYS_keyctl, 5 /* KEYCTL_SETPERM */, id, perm, 0, 0) < 0) return -1;
+    return id;
+}
+
 int sr_errno(void) { return errno; }
 const char *sr_errno_name(int e) {
     const char *n = strerrorname_np(e);

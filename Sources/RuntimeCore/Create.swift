@@ -108,6 +108,7 @@ extension Runtime {
                 needsHookRoundTrip: !(hooks.prestart.isEmpty && hooks.createRuntime.isEmpty && hooks.createContainer.isEmpty),
                 stateDirFd: dirFd, lockFd: lock.fd, trampolineFd: trampoline,
                 hasMountNamespace: linux.namespace(.mount) != nil,
+                newKeyring: !o.noNewKeyring, containerID: id,
                 stateJSON: { status in
                     ContainerState(ociVersion: spec.ociVersion, id: id, status: status, pid: 1, bundle: bundle,
                                    annotations: spec.annotations).json(pretty: false)

@@ -21,6 +21,8 @@ struct InitPlan {
     var lockFd: Int32              // the parent's flock: must not stay held by the init
     var trampolineFd: Int32        // sealed memfd trampoline for the final exec (-1: direct)
     var hasMountNamespace: Bool
+    var newKeyring: Bool           // a session keyring of its own (runc's default)
+    var containerID: String
     var stateJSON: (String) -> String   // container state for in-container hooks, given status
 }
 
@@ -88,6 +90,13 @@ enum ContainerInit {
         try r.applyKernelSettings()   // validation guarantees a hostname comes with a UTS namespace
         if plan.spec.process?.terminal == true { try setupTerminal(plan, sync: sync) }
         if plan.hasMountNamespace { try r.finish() }
+
+        // Keys of the host's session keyring must not leak into the container. ENOSYS (no
+        // keys support) and EDQUOT/EACCES (quota, user namespaces) are tolerated like runc.
+        if plan.newKeyring && sr_join_session_keyring(plan.containerID) < 0
+            && errno != ENOSYS && errno != EDQUOT && errno != EACCES && errno != EPERM {
+            throw RuntimeError.sys("join session keyring \(plan.containerID)")
+        }
 
         // Process attributes, in runc's order; only the seccomp load and the exec itself wait for start.
         let p = plan.process

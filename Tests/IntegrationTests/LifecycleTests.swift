@@ -125,6 +125,40 @@ final class LifecycleTests: IntegrationCase {
         XCTAssertEqual(swiftrun(["delete", "-f", id]).code, 0)
     }
 
+    func testSessionKeyringAndNoNewKeyring() throws {
+        try setArgs(["true"])
+        let id = newID()
+        try useTestCgroup(id)
+        XCTAssertEqual(swiftrun(["create", "-b", bundle.path, id]).code, 0)
+        let keys = try String(contentsOfFile: "/proc/keys", encoding: .utf8)
+        XCTAssertTrue(keys.contains("keyring   \(id):") || keys.contains(" \(id): "), "no session keyring named \(id)")
+        XCTAssertEqual(swiftrun(["delete", id]).code, 0)
+        let id2 = newID("nokeyring")
+        try useTestCgroup(id2)
+        XCTAssertEqual(swiftrun(["create", "--no-new-keyring", "-b", bundle.path, id2]).code, 0)
+        XCTAssertFalse(try String(contentsOfFile: "/proc/keys", encoding: .utf8).contains(id2))
+        XCTAssertEqual(swiftrun(["delete", id2]).code, 0)
+    }
+
+    func testPauseResumeAndPs() throws {
+        try setArgs(["sleep", "100"])
+        let id = newID()
+        try useTestCgroup(id)
+        XCTAssertEqual(swiftrun(["run", "-d", "-b", bundle.path, id]).code, 0)
+        let pid = try XCTUnwrap(try stateOf(id)["pid"] as? Int)
+        let ps = swiftrun(["ps", "--format", "json", id])
+        XCTAssertEqual(ps.out.trimmingCharacters(in: .whitespacesAndNewlines), "[\(pid)]", ps.err)
+        XCTAssertEqual(swiftrun(["pause", id]).code, 0)
+        XCTAssertEqual(try stateOf(id)["status"] as? String, "paused")
+        XCTAssertNotEqual(swiftrun(["pause", id]).code, 0, "pausing a paused container must fail")
+        XCTAssertEqual(swiftrun(["resume", id]).code, 0)
+        XCTAssertEqual(try stateOf(id)["status"] as? String, "running")
+        XCTAssertEqual(swiftrun(["pause", id]).code, 0)
+        let d = swiftrun(["delete", "--force", id])
+        XCTAssertEqual(d.code, 0, d.err)
+        assertNoCgroup(id)
+    }
+
     /// state-schema.json via python3-jsonschema (installed by .ci/run).
     func validateState(_ json: String, file: StaticString = #filePath, line: UInt = #line) throws {
         try validate(json, schema: "state-schema.json", file: file, line: line)

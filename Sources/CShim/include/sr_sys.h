@@ -58,6 +58,9 @@ int sr_wait_exit(pid_t pid, int *status_out, int nohang);
 /* errno access (Swift's errno is fine too; this keeps C callers symmetric). */
 int sr_errno(void);
 const char *sr_errno_name(int e);
+/* Join a new session keyring named `name` and make it searchable by its possessor's
+   group (as runc does unless --no-new-keyring). Returns the keyring id or -1. */
+long sr_join_session_keyring(const char *name);
 /* Process start time (field 22 of /proc/PID/stat) and state char; 0 if the process is gone. */
 unsigned long long sr_proc_starttime(pid_t pid, char *state_out);
 /* Number of threads of this process (from /proc/self/stat), -1 on error. */
