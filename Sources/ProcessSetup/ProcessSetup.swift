@@ -7,6 +7,7 @@
 // single-threaded child (after pivot_root) or, where they take a pid, in the parent on the
 // child. Nothing here uses NSS or loads code from the container rootfs; ids are numeric.
 import Glibc
+import OCISpec
 import CShim
 
 public struct ProcessSetupError: Error, CustomStringConvertible, Equatable {
@@ -33,18 +34,5 @@ public struct ProcessSetupError: Error, CustomStringConvertible, Equatable {
 /// "EPERM" etc.
 func errnoName(_ e: Int32) -> String { String(cString: sr_errno_name(e)) }
 
-/// Quote like Go's %q for the common case (names, paths): "\"x\"".
-func quoted(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\0": out += "\\x00"
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}
+/// Quote a name or path for an error message (JSON string syntax, like Go's %q for these).
+func quoted(_ s: String) -> String { JSON.string(s).serialized() }

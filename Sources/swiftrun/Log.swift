@@ -1,4 +1,5 @@
 import Glibc
+import OCISpec
 
 /// runc-format logging: `--log FILE` gets every error/warning as a logrus line, JSON
 /// (`{"level":"error","msg":"...","time":"..."}`, what conmon and containerd parse) or text.
@@ -42,24 +43,7 @@ struct Logger {
 }
 
 /// JSON string literal.
-func quote(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 {
-                let h = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
-}
+func quote(_ s: String) -> String { JSON.string(s).serialized() }
 
 func printOut(_ s: String) {
     let line = s + "\n"

@@ -36,7 +36,7 @@ final class PrepareTests: XCTestCase {
         XCTAssertEqual(KnownTables.capabilityNumber("CAP_CHECKPOINT_RESTORE"), 40)
         XCTAssertNil(KnownTables.capabilityNumber("cap_chown"))
         XCTAssertEqual(Set(KnownTables.capabilities).count, 41)
-        XCTAssertEqual(KnownTables.rlimits.count, 16)
+        XCTAssertEqual(OCISpec.KnownLists.rlimits.count, 16)
         XCTAssertEqual(KnownTables.rlimitNumber("RLIMIT_NOFILE"), 7)
         XCTAssertEqual(KnownTables.rlimitNumber("RLIMIT_RTTIME"), 15)
     }
