@@ -108,6 +108,7 @@ extension Runtime {
                 needsHookRoundTrip: !(hooks.prestart.isEmpty && hooks.createRuntime.isEmpty && hooks.createContainer.isEmpty),
                 stateDirFd: dirFd, lockFd: lock.fd, trampolineFd: trampoline,
                 hasMountNamespace: linux.namespace(.mount) != nil,
+                deferredCgroupNamespace: spawn.deferCgroupNamespace,
                 newKeyring: !o.noNewKeyring, containerID: id,
                 stateJSON: { status in
                     ContainerState(ociVersion: spec.ociVersion, id: id, status: status, pid: 1, bundle: bundle,
@@ -125,6 +126,7 @@ extension Runtime {
             if let adj = proc.oomScoreAdj {
                 try writeSmall("/proc/\(pid)/oom_score_adj", String(adj))
             }
+            if spawn.deferCgroupNamespace { parentEnd.send("cgroup") }
             let stateFor = { (status: String) in
                 ContainerState(ociVersion: spec.ociVersion, id: id, status: status, pid: pid, bundle: bundle,
                                annotations: spec.annotations).json(pretty: false)

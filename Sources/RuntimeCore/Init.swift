@@ -21,6 +21,7 @@ struct InitPlan {
     var lockFd: Int32              // the parent's flock: must not stay held by the init
     var trampolineFd: Int32        // sealed memfd trampoline for the final exec (-1: direct)
     var hasMountNamespace: Bool
+    var deferredCgroupNamespace: Bool  // unshare CLONE_NEWCGROUP after the parent's "cgroup"
     var newKeyring: Bool           // a session keyring of its own (runc's default)
     var containerID: String
     var stateJSON: (String) -> String   // container state for in-container hooks, given status
@@ -73,6 +74,10 @@ enum ContainerInit {
         if plan.hasMountNamespace {
             try r.prepareRoot()
             try r.mountAll()
+        }
+        if plan.deferredCgroupNamespace {
+            guard sync.recv() == "cgroup" else { throw RuntimeError("runtime went away before the cgroup join") }
+            try check(sr_unshare(SR_CLONE_NEWCGROUP), "unshare cgroup namespace")
         }
         if plan.needsHookRoundTrip {
             sync.send("hooks")

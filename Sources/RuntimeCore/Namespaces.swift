@@ -10,6 +10,9 @@ struct NamespacePlan {
         .uts: SR_CLONE_NEWUTS, .user: SR_CLONE_NEWUSER, .cgroup: SR_CLONE_NEWCGROUP, .time: SR_CLONE_NEWTIME,
     ]
     var newFlags: Int32 = 0
+    /// A new cgroup namespace is unshared by the init itself once the runtime has moved it
+    /// into its cgroups: the namespace's root is the cgroup its creator is in at that moment.
+    var deferCgroupNamespace: Bool { newFlags & SR_CLONE_NEWCGROUP != 0 }
     var joins: [(type: Int32, fd: Int32)] = []
     var uidMap = ""
     var gidMap = ""
@@ -41,7 +44,7 @@ struct NamespacePlan {
     /// Fork the container init into its namespaces. 0 in the init, its pid in the caller.
     func spawn(childFd: Int32) throws -> Int32 {
         var cfg = sr_spawn_config()
-        cfg.new_flags = newFlags
+        cfg.new_flags = newFlags & ~SR_CLONE_NEWCGROUP
         cfg.n_join = Int32(joins.count)
         withUnsafeMutableBytes(of: &cfg.join) { raw in
             let p = raw.bindMemory(to: sr_ns_join.self)

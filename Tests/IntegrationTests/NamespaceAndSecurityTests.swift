@@ -19,6 +19,20 @@ final class NamespaceAndSecurityTests: IntegrationCase {
         XCTAssertEqual(r.out.split(separator: "\n").map(String.init), ["0", " 0 100000 65536", "1", "65534 1:3"])
     }
 
+    /// With a cgroup namespace the container sees its own cgroup as "/" in every hierarchy
+    /// (the namespace is made after the init joined its cgroups), and its cgroup mount shows
+    /// its own limits.
+    func testCgroupNamespaceRootIsTheContainersCgroup() throws {
+        try editConfig { c in
+            var l = c["linux"] as! [String: Any]
+            l["resources"] = ["pids": ["limit": 77]]
+            c["linux"] = l
+        }
+        let r = try runShell("cut -d: -f3 /proc/self/cgroup | sort -u; cat /sys/fs/cgroup/pids/pids.max")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(r.out.split(separator: "\n").map(String.init), ["/", "77"])
+    }
+
     func testTimeNamespaceOffsets() throws {
         try editConfig { c in
             c["ociVersion"] = "1.2.0"
