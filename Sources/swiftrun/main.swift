@@ -17,6 +17,7 @@ let usage = """
       kill     send a signal to the init   delete   delete a container
       list     list containers             ps       processes running in a container
       pause    freeze all processes        resume   thaw a paused container
+      exec     run a process in a container
       spec     write a default config.json features show what this runtime supports
 
     global options:
@@ -112,7 +113,42 @@ func run(_ argv: [String]) throws -> Int32 {
     case "features":
         _ = try parseFlags(rest, Flags.none)
         printOut(Features.json())
-    case "exec", "events", "update", "checkpoint", "restore":
+    case "exec":
+        let p = try parseFlags(rest, Flags.exec, stopAtPositional: true)
+        if p.has("help") {
+            printOut("usage: swiftrun exec [options] <container-id> <command> [args...]  ||  swiftrun exec -p process.json <container-id>")
+            return 0
+        }
+        guard let id = p.positionals.first else { throw UsageError(description: "exec: requires a container id") }
+        var o = ExecOptions()
+        o.args = Array(p.positionals.dropFirst())
+        o.processFile = p.value("process")
+        o.cwd = p.value("cwd")
+        o.env = p.all("env")
+        o.tty = p.bool("tty")
+        o.user = p.value("user")
+        o.additionalGids = p.all("additional-gids")
+        o.caps = p.all("cap")
+        o.noNewPrivs = p.has("no-new-privs") ? p.bool("no-new-privs") : nil
+        o.apparmor = p.value("apparmor")
+        o.processLabel = p.value("process-label")
+        o.detach = p.bool("detach")
+        o.pidFile = p.value("pid-file")
+        o.consoleSocket = p.value("console-socket")
+        o.ignorePaused = p.bool("ignore-paused")
+        o.subCgroups = p.all("cgroup")
+        if let n = p.value("preserve-fds") {
+            guard let v = Int32(n), v >= 0 else { throw UsageError(description: "--preserve-fds: invalid number \"\(n)\"") }
+            o.preserveFds = v
+        }
+        do {
+            return try runtime.exec(id: id, options: o)
+        } catch {
+            // runc: "exec failed: ..." and status 255, told apart from the process's own codes.
+            logger.error("exec failed: \(error)")
+            return 255
+        }
+    case "events", "update", "checkpoint", "restore":
         throw UsageError(description: "\(cmd): not supported by swiftrun yet")
     case "help":
         printOut(usage)
