@@ -175,4 +175,49 @@ final class IsolationTests: IntegrationCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: outside.appendingPathComponent("sub").path),
                        "mount destination escaped the rootfs")
     }
+
+    func testOverlayWithTwoLowerdirsAndRecursiveReadonlyBind() throws {
+        let fm = FileManager.default
+        for d in ["lower1", "lower2", "upper", "work", "tree/sub"] {
+            try fm.createDirectory(at: tmp.appendingPathComponent(d), withIntermediateDirectories: true)
+        }
+        try "one\n".write(to: tmp.appendingPathComponent("lower1/a"), atomically: true, encoding: .utf8)
+        try "two\n".write(to: tmp.appendingPathComponent("lower2/b"), atomically: true, encoding: .utf8)
+        let t = tmp.path
+        try editConfig { c in
+            var m = c["mounts"] as! [[String: Any]]
+            m.append(["destination": "/ov", "type": "overlay", "source": "overlay",
+                      "options": ["lowerdir=\(t)/lower1:\(t)/lower2", "upperdir=\(t)/upper", "workdir=\(t)/work"]])
+            // rro: read-only all the way down, the tmpfs mounted below tree/sub included
+            m.append(["destination": "/tree", "type": "bind", "source": "\(t)/tree", "options": ["rbind"]])
+            m.append(["destination": "/tree/sub", "type": "tmpfs", "source": "tmpfs"])
+            m.append(["destination": "/rtree", "type": "bind", "source": "\(t)/tree", "options": ["rbind", "rro"]])
+            c["mounts"] = m
+        }
+        let r = try runShell("""
+            cat /ov/a /ov/b; echo new > /ov/c && echo ov-writable
+            touch /tree/sub/x && echo sub-writable
+            touch /rtree/sub/y 2>/dev/null && echo rro-broken || echo rro-readonly
+            """)
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(r.out.split(separator: "\n").map(String.init), ["one", "two", "ov-writable", "sub-writable", "rro-readonly"])
+        XCTAssertEqual(try String(contentsOf: tmp.appendingPathComponent("upper/c"), encoding: .utf8), "new\n")
+    }
+
+    func testOomScoreAdjSchedulerPersonalityIoPriority() throws {
+        try editConfig { c in
+            c["ociVersion"] = "1.2.0"
+            var p = c["process"] as! [String: Any]
+            p["oomScoreAdj"] = 123
+            p["scheduler"] = ["policy": "SCHED_BATCH", "nice": 5]
+            p["ioPriority"] = ["class": "IOPRIO_CLASS_BE", "priority": 6]
+            c["process"] = p
+            var l = c["linux"] as! [String: Any]
+            l["personality"] = ["domain": "LINUX32"]
+            c["linux"] = l
+        }
+        let r = try runShell("cat /proc/self/oom_score_adj; grep -E '^policy' /proc/self/sched | tr -d ' '; cut -d' ' -f19 /proc/self/stat; uname -m")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(r.out.split(separator: "\n").map(String.init), ["123", "policy:3", "5", "i686"])
+    }
 }
