@@ -36,9 +36,12 @@ let package = Package(
         // state store, lifecycle, container init sequence.
         .target(name: "RuntimeCore", dependencies: ["OCISpec", "CShim", "Cgroups", "Rootfs", "ProcessSetup", "Seccomp", "Hooks"]),
         // thin runc-compatible CLI.
+        // Release: a fully static executable. No dynamic loader, libc.so or libstdc++ to map
+        // and relocate (measured: `--version` 3.4 -> 1.4 ms, `run` of /bin/true 16.6 -> 12.7 ms),
+        // and nothing a container's rootfs could substitute. Nothing uses NSS or dlopen.
         .executableTarget(
             name: "swiftrun", dependencies: ["RuntimeCore", "OCISpec"],
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]),
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OCISpec"]),
