@@ -41,37 +41,48 @@ public enum HookRunner {
         let pid = fork()
         if pid < 0 { close(p[0]); close(p[1]); return "fork: \(String(cString: sr_errno_name(errno)))" }
         if pid == 0 {
+            // Its own process group: a timeout kills the hook and whatever it started.
+            _ = setpgid(0, 0)
             dup2(p[0], 0)
             sr_reset_signals()
             execve(h.path, argv, envp)
             _exit(127)
         }
         close(p[0])
-        // The hook may not read its stdin at all: ignore EPIPE.
+        // The hook may not read its stdin at all: ignore EPIPE; and the write must not block
+        // (the timeout could not fire): a state bigger than a pipe gets a bigger pipe.
         let old = signal(SIGPIPE, SIG_IGN)
-        _ = state.withCString { write(p[1], $0, strlen($0)) }
+        let len = state.utf8.count
+        if len > 65536 { _ = fcntl(p[1], 1031 /* F_SETPIPE_SZ */, Int32(clamping: len)) }
+        _ = state.withCString { write(p[1], $0, len) }
         close(p[1])
         signal(SIGPIPE, old)
 
-        let deadline: Int64? = h.timeout.map { Int64($0) * 1000 }
-        var waited: Int64 = 0
+        // The deadline is on the monotonic clock; without a timeout, a plain blocking wait.
+        let deadline: Int64? = h.timeout.map { monotonicMillis() + Int64($0) * 1000 }
         var status: Int32 = 0
         while true {
             let r = waitpid(pid, &status, deadline == nil ? 0 : WNOHANG)
             if r == pid { break }
             if r < 0 && errno == EINTR { continue }
             if r < 0 { return "waitpid: \(String(cString: sr_errno_name(errno)))" }
-            if let d = deadline, waited >= d {
+            if let d = deadline, monotonicMillis() >= d {
+                kill(-pid, SIGKILL)
                 kill(pid, SIGKILL)
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                return "timed out after \(h.timeout!)s"
+                return "timed out after \(h.timeout!)s (killed)"
             }
             usleep(2000)
-            waited += 2
         }
         let code = sr_wait_status_code(status)
         if code == 0 { return nil }
         if code == 127 && access(h.path, X_OK) != 0 { return "cannot execute: \(String(cString: sr_errno_name(errno)))" }
         return code > 128 ? "killed by signal \(code - 128)" : "exit status \(code)"
+    }
+
+    static func monotonicMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }

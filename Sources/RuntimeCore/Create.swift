@@ -75,6 +75,8 @@ extension Runtime {
         defer { lock.release() }
         let undo = Undo()
         undo.dirCreated = true
+        let hooks = spec.hooks ?? Hooks()
+        var hooksRan = false
         do {
             let dir = store.dir(id)
             try writeAtomically(store.configPath(id), raw)
@@ -101,7 +103,6 @@ extension Runtime {
             let (parentEnd, childEnd) = try SyncChannel.pair()
             defer { parentEnd.close() }
 
-            let hooks = spec.hooks ?? Hooks()
             let plan = InitPlan(
                 spec: spec, bundle: bundle, rootfs: rootfs, process: prepared, seccomp: seccomp,
                 noPivot: o.noPivot, preserveFds: o.preserveFds,
@@ -110,8 +111,9 @@ extension Runtime {
                 hasMountNamespace: linux.namespace(.mount) != nil,
                 deferredCgroupNamespace: spawn.deferCgroupNamespace,
                 newKeyring: !o.noNewKeyring, containerID: id,
-                stateJSON: { status in
-                    ContainerState(ociVersion: spec.ociVersion, id: id, status: status, pid: 1, bundle: bundle,
+                holdExecFifo: !(hooks.startContainer.isEmpty && hooks.poststart.isEmpty),
+                stateJSON: { status, pid in
+                    ContainerState(ociVersion: spec.ociVersion, id: id, status: status, pid: pid, bundle: bundle,
                                    annotations: spec.annotations).json(pretty: false)
                 })
 
@@ -141,8 +143,11 @@ extension Runtime {
                 }
                 switch msg {
                 case "hooks":
-                    try HookRunner.run(hooks.prestart, kind: "prestart", state: stateFor("created"))
-                    try HookRunner.run(hooks.createRuntime, kind: "createRuntime", state: stateFor("created"))
+                    // runtime.md steps 3-4: the namespaces and mounts exist, pivot_root has not
+                    // happened; the status is still "creating" (create has not finished).
+                    hooksRan = true
+                    try HookRunner.run(hooks.prestart, kind: "prestart", state: stateFor("creating"))
+                    try HookRunner.run(hooks.createRuntime, kind: "createRuntime", state: stateFor("creating"))
                     parentEnd.send("cont")
                 case "ready":
                     break loop
@@ -180,6 +185,13 @@ extension Runtime {
             return record
         } catch {
             undo.run(store: store, id: id)
+            // A failing create hook: "stop the container, and continue the lifecycle at step 12"
+            // (destroyed above), then 13: poststop hooks, whose failures are only warnings.
+            if hooksRan && !hooks.poststop.isEmpty {
+                let st = ContainerState(ociVersion: spec.ociVersion, id: id, status: "stopped", pid: 0,
+                                        bundle: bundle, annotations: spec.annotations).json(pretty: false)
+                for w in HookRunner.runAll(hooks.poststop, kind: "poststop", state: st) { warn(w) }
+            }
             throw error
         }
     }

@@ -24,7 +24,8 @@ struct InitPlan {
     var deferredCgroupNamespace: Bool  // unshare CLONE_NEWCGROUP after the parent's "cgroup"
     var newKeyring: Bool           // a session keyring of its own (runc's default)
     var containerID: String
-    var stateJSON: (String) -> String   // container state for in-container hooks, given status
+    var holdExecFifo: Bool         // startContainer/poststart hooks: keep the exec fifo open until the exec
+    var stateJSON: (String, Int32) -> String   // container state for in-container hooks: status, pid
 }
 
 /// The container's init process, after `sr_spawn` returned 0 in it. Never returns: it either
@@ -47,10 +48,12 @@ enum ContainerInit {
         let fifo = openat(plan.stateDirFd, "exec.fifo", O_WRONLY | O_CLOEXEC)
         if fifo < 0 { fail("open exec fifo: \(String(cString: sr_errno_name(errno)))") }
         _ = write(fifo, "0", 1)
-        close(fifo)
+        // With startContainer/poststart hooks, `start` reads the fifo until EOF: the fd
+        // (O_CLOEXEC) closes at the exec of the user's program, or carries a hook's error.
+        if !plan.holdExecFifo { close(fifo) }
         close(plan.stateDirFd)
         do {
-            try afterStart(plan)
+            try afterStart(plan, fifo: plan.holdExecFifo ? fifo : -1)
         } catch {
             fail("\(error)")
         }
@@ -83,7 +86,8 @@ enum ContainerInit {
             sync.send("hooks")
             guard sync.recv() == "cont" else { throw RuntimeError("runtime went away during hooks") }
             if let hooks = plan.spec.hooks, !hooks.createContainer.isEmpty {
-                try HookRunner.run(hooks.createContainer, kind: "createContainer", state: plan.stateJSON("created"))
+                // In the container's namespaces, before pivot_root; pid as the container sees it.
+                try HookRunner.run(hooks.createContainer, kind: "createContainer", state: plan.stateJSON("creating", getpid()))
             }
         }
         if plan.hasMountNamespace {
@@ -154,9 +158,16 @@ enum ContainerInit {
         guard sync.recv() == "cont" else { throw RuntimeError("runtime went away after the seccomp fd") }
     }
 
-    static func afterStart(_ plan: InitPlan) throws -> Never {
+    static func afterStart(_ plan: InitPlan, fifo: Int32) throws -> Never {
         if let hooks = plan.spec.hooks, !hooks.startContainer.isEmpty {
-            try HookRunner.run(hooks.startContainer, kind: "startContainer", state: plan.stateJSON("running"))
+            // The user's program has not run yet: "created" (runtime.md State).
+            do {
+                try HookRunner.run(hooks.startContainer, kind: "startContainer", state: plan.stateJSON("created", getpid()))
+            } catch {
+                // `start` reads this after the "0" and fails with it.
+                if fifo >= 0 { _ = "\(error)".withCString { write(fifo, $0, strlen($0)) } }
+                throw error
+            }
         }
         let p = plan.process
         let path = try p.resolveExecutable()

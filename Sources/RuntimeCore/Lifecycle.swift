@@ -57,38 +57,56 @@ public final class Runtime {
         }
         let spec = try store.loadSpec(id)
         guard spec.process != nil else { throw RuntimeError("config.json: process: missing (start needs a process)") }
-        try releaseInit(r)
-        try poststart(r, spec: spec)
+        try startInit(r, spec: spec)
     }
 
-    func releaseInit(_ r: ContainerRecord) throws {
+    /// runtime.md steps 7-9: release the init (it runs the startContainer hooks, then the
+    /// program), then the poststart hooks. A failing hook stops the container and continues
+    /// at step 12: the container is destroyed (poststop hooks included) and start fails.
+    func startInit(_ r: ContainerRecord, spec: Spec) throws {
+        let hooks = spec.hooks ?? Hooks()
+        let waitExec = !(hooks.startContainer.isEmpty && hooks.poststart.isEmpty)
+        if let failed = try releaseInit(r, waitExec: waitExec) {
+            try? destroy(r, status: .running)
+            throw RuntimeError(failed)
+        }
+        guard !hooks.poststart.isEmpty else { return }
+        let st = ContainerState(ociVersion: r.ociVersion, id: r.id, status: "running", pid: r.pid,
+                                bundle: r.bundle, annotations: r.annotations).json(pretty: false)
+        do {
+            try HookRunner.run(hooks.poststart, kind: "poststart", state: st)
+        } catch {
+            try? destroy(r, status: .running)
+            throw RuntimeError("\(error)")
+        }
+    }
+
+    /// Read the init's "0" from the exec fifo. With `waitExec` (the init holds the fifo open
+    /// until its exec), read on to EOF: returns a startContainer hook's error if it sent one.
+    func releaseInit(_ r: ContainerRecord, waitExec: Bool) throws -> String? {
         let path = store.fifoPath(r.id)
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 { throw RuntimeError.sys("open exec fifo \(path)") }
         defer { close(fd) }
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        var byte: UInt8 = 0
+        var buf = [UInt8](repeating: 0, count: 512)
+        var got = false
+        var rest: [UInt8] = []
         while true {
-            let n = read(fd, &byte, 1)
-            if n == 1 { break }
+            let n = read(fd, &buf, got ? 512 : 1)
+            if n > 0 {
+                if got { rest += buf[0..<n] }
+                got = true
+                if !waitExec { break }
+                continue
+            }
+            if n == 0 && got { break }   // EOF: the init exec'd (or exited)
             if n < 0 && errno != EAGAIN && errno != EINTR { throw RuntimeError.sys("read exec fifo") }
-            if status(r) == .stopped { throw RuntimeError("container init exited before start") }
+            if !got && status(r) == .stopped { throw RuntimeError("container init exited before start") }
             _ = poll(&pfd, 1, 50)
         }
         unlink(path)
-    }
-
-    func poststart(_ r: ContainerRecord, spec: Spec) throws {
-        guard let hooks = spec.hooks?.poststart, !hooks.isEmpty else { return }
-        let st = ContainerState(ociVersion: r.ociVersion, id: r.id, status: "running", pid: r.pid,
-                                bundle: r.bundle, annotations: r.annotations).json(pretty: false)
-        do {
-            try HookRunner.run(hooks, kind: "poststart", state: st)
-        } catch {
-            // runtime.md step 9: a failing poststart hook stops the container.
-            _ = Glibc.kill(r.pid, SIGKILL)
-            throw RuntimeError("\(error)")
-        }
+        return rest.isEmpty ? nil : String(decoding: rest, as: UTF8.self)
     }
 
     // MARK: kill

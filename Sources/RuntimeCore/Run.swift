@@ -16,10 +16,9 @@ extension Runtime {
         do {
             let lock = try store.lock(id)
             defer { lock.release() }
-            try releaseInit(r)
-            if let spec = try? store.loadSpec(id) { try poststart(r, spec: spec) }
+            try startInit(r, spec: try store.loadSpec(id))
         } catch {
-            try? destroy(r, status: .running)
+            if fileExists(store.dir(id)) { try? destroy(r, status: .running) }
             throw error
         }
         if detach { return 0 }
