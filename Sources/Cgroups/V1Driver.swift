@@ -41,6 +41,9 @@ final class V1Manager: CgroupManager {
     let unified: V2Manager?
     let ctx: FSContext
     private(set) var created: [String] = []
+    /// create() failed and undid itself: destroy() must then leave alone what it did not make
+    /// (a directory that already held processes belongs to another container).
+    private(set) var createFailed = false
 
     init(dirs: [String: String], roots: [String: String], unified: V2Manager?, ctx: FSContext) {
         self.dirs = dirs; self.roots = roots; self.unified = unified; self.ctx = ctx
@@ -82,6 +85,7 @@ final class V1Manager: CgroupManager {
         } catch {
             for d in created.reversed() { FS.removeDir(d, ctx: ctx) }
             created = []
+            createFailed = true
             throw error
         }
     }
@@ -176,6 +180,7 @@ final class V1Manager: CgroupManager {
     }
 
     func destroy() throws {
+        if createFailed { return }
         if ctx.real, let p = try? pids(), !p.isEmpty {
             try? killAll(signal: SIGKILL)
             waitEmpty { (try? self.pids())?.isEmpty ?? true }

@@ -46,6 +46,8 @@ final class V2Manager: CgroupManager {
     /// The unified half of a hybrid host: processes are killed/frozen through v1.
     let hybridPart: Bool
     private(set) var created: [String] = []
+    /// create() failed and undid itself: destroy() leaves the directory alone (see V1Manager).
+    private(set) var createFailed = false
 
     init(root: String?, dir: String, ctx: FSContext, hybridPart: Bool = false) {
         self.root = root; self.dir = dir; self.ctx = ctx; self.hybridPart = hybridPart
@@ -57,7 +59,8 @@ final class V2Manager: CgroupManager {
 
     func create() throws {
         guard let root else { throw CgroupError("cgroup: create \(dir): hierarchy root unknown (manager loaded from state)") }
-        let (made, existed) = try FS.mkdirAll(dir, root: root, ctx: ctx)
+        let made: [String], existed: Bool
+        do { (made, existed) = try FS.mkdirAll(dir, root: root, ctx: ctx) } catch { createFailed = true; throw error }
         created = made
         do {
             if existed { try V1Manager.checkEmpty(dir) }
@@ -65,6 +68,7 @@ final class V2Manager: CgroupManager {
         } catch {
             for d in created.reversed() { FS.removeDir(d, ctx: ctx) }
             created = []
+            createFailed = true
             throw error
         }
     }
@@ -142,6 +146,7 @@ final class V2Manager: CgroupManager {
     }
 
     func destroy() throws {
+        if createFailed { return }
         if ctx.real && !hybridPart, let p = try? pids(), !p.isEmpty {
             try? killAll(signal: SIGKILL)
             waitEmpty { (try? self.pids())?.isEmpty ?? true }

@@ -18,6 +18,7 @@ let usage = """
       list     list containers             ps       processes running in a container
       pause    freeze all processes        resume   thaw a paused container
       exec     run a process in a container
+      update   update cgroup resources     events   stats and OOM events
       spec     write a default config.json features show what this runtime supports
 
     global options:
@@ -148,7 +149,11 @@ func run(_ argv: [String]) throws -> Int32 {
             logger.error("exec failed: \(error)")
             return 255
         }
-    case "events", "update", "checkpoint", "restore":
+    case "update":
+        return try updateCommand(runtime, rest)
+    case "events":
+        return try eventsCommand(runtime, rest)
+    case "checkpoint", "restore":
         throw UsageError(description: "\(cmd): not supported by swiftrun yet")
     case "help":
         printOut(usage)

@@ -190,6 +190,10 @@ final class FakeV1Tests: XCTestCase {
         XCTAssertThrowsError(try m.create()) { XCTAssertTrue("\($0)".contains("already holds processes (4242)"), "\($0)") }
         XCTAssertTrue(tree.exists("memory/busy"), "a directory we did not create is left alone")
         XCTAssertFalse(tree.exists("pids/busy"), "directories created before the error are rolled back")
+        // create's caller undoes a failed create with destroy(): the other container's cgroup stays.
+        try m.destroy()
+        XCTAssertTrue(tree.exists("memory/busy"), "destroy after a failed create removed another container's cgroup")
+        XCTAssertEqual(tree.get("memory/busy/cgroup.procs"), "4242")
     }
 
     func testFreezeAndPidsAndLoad() throws {

@@ -183,6 +183,16 @@ final class FakeV2Tests: XCTestCase {
         XCTAssertTrue(loaded is V2Manager)
     }
 
+    func testDestroyAfterFailedCreateLeavesTheBusyCgroup() throws {
+        mkdir(tree.root + "/busy", 0o755)
+        tree.populate(tree.root + "/busy")
+        tree.put("busy/cgroup.procs", "4242\n")
+        let m = try manager("/busy")
+        XCTAssertThrowsError(try m.create()) { XCTAssertTrue("\($0)".contains("already holds processes (4242)"), "\($0)") }
+        try m.destroy()
+        XCTAssertTrue(tree.exists("busy"), "destroy after a failed create removed another container's cgroup")
+    }
+
     func testExistingParentIsKeptOnDestroy() throws {
         let a = try manager("/shared/a"), b = try manager("/shared/b")
         try a.create(); try b.create()

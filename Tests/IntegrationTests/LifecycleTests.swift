@@ -150,9 +150,25 @@ final class LifecycleTests: IntegrationCase {
         XCTAssertEqual(ps.out.trimmingCharacters(in: .whitespacesAndNewlines), "[\(pid)]", ps.err)
         XCTAssertEqual(swiftrun(["pause", id]).code, 0)
         XCTAssertEqual(try stateOf(id)["status"] as? String, "paused")
+        // The kernel's view: v1 freezer.state FROZEN / v2 cgroup.freeze 1, and the task frozen.
+        let freezer = "/sys/fs/cgroup/freezer/swift-test/\(id)/freezer.state"
+        let v2freeze = "/sys/fs/cgroup/swift-test/\(id)/cgroup.freeze"
+        func frozenFile() -> String? {
+            for f in [freezer, v2freeze] { if let s = try? String(contentsOfFile: f, encoding: .utf8) { return s.trimmingCharacters(in: .whitespacesAndNewlines) } }
+            return nil
+        }
+        XCTAssertTrue(["FROZEN", "1"].contains(frozenFile() ?? "none"), "freezer: \(frozenFile() ?? "none")")
+        let procState = { () -> String in
+            let s = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            return s.split(separator: "\n").first { $0.hasPrefix("State:") }.map(String.init) ?? ""
+        }
+        // frozen tasks sleep uninterruptibly (D, or T on older kernels), never R/S
+        XCTAssertTrue(procState().contains("D") || procState().contains("T"), procState())
         XCTAssertNotEqual(swiftrun(["pause", id]).code, 0, "pausing a paused container must fail")
         XCTAssertEqual(swiftrun(["resume", id]).code, 0)
         XCTAssertEqual(try stateOf(id)["status"] as? String, "running")
+        XCTAssertTrue(["THAWED", "0"].contains(frozenFile() ?? "none"), "freezer: \(frozenFile() ?? "none")")
+        XCTAssertTrue(procState().contains("S"), procState())
         XCTAssertEqual(swiftrun(["pause", id]).code, 0)
         let d = swiftrun(["delete", "--force", id])
         XCTAssertEqual(d.code, 0, d.err)
