@@ -17,6 +17,9 @@ public enum Features {
                             cgroupV1: Bool = false, cgroupV2: Bool = true, systemd: Bool = false,
                             systemdUser: Bool = false, rdma: Bool = false, idmapMounts: Bool = true,
                             netDevices: Bool = false, annotations: [String: String] = [:],
+                            seccompActions: [String]? = nil, seccompOperators: [String]? = nil,
+                            seccompArchs: [String]? = nil, memoryPolicy: Bool = false,
+                            mountExtensions: [String] = [],
                             pretty: Bool = true) -> String
     {
         document(seccompEnabled: seccompEnabled, seccompSupportedFlags: seccompSupportedFlags, cgroupV1: cgroupV1,
@@ -27,20 +30,23 @@ public enum Features {
     public static func document(seccompEnabled: Bool = true, seccompSupportedFlags: [String]? = nil,
                                 cgroupV1: Bool = false, cgroupV2: Bool = true, systemd: Bool = false,
                                 systemdUser: Bool = false, rdma: Bool = false, idmapMounts: Bool = true,
-                                netDevices: Bool = false, annotations: [String: String] = [:]) -> JSON
+                                netDevices: Bool = false, annotations: [String: String] = [:],
+                                seccompActions: [String]? = nil, seccompOperators: [String]? = nil,
+                                seccompArchs: [String]? = nil, memoryPolicy: Bool = false,
+                                mountExtensions: [String] = []) -> JSON
     {
         let known = KnownLists.seccompFlagNames
         let supported = (seccompSupportedFlags ?? known).filter { known.contains($0) }
         var seccomp = ObjectBuilder()
         seccomp.add("enabled", .bool(seccompEnabled))
         if seccompEnabled {
-            seccomp.add("actions", JSON(KnownLists.seccompActions))
-            seccomp.add("operators", JSON(KnownLists.seccompOperatorNames))
-            seccomp.add("archs", JSON(KnownLists.seccompArchs))
+            seccomp.add("actions", JSON(seccompActions ?? KnownLists.seccompActions))
+            seccomp.add("operators", JSON(seccompOperators ?? KnownLists.seccompOperatorNames))
+            seccomp.add("archs", JSON(seccompArchs ?? KnownLists.seccompArchs))
             seccomp.add("knownFlags", JSON(known))
             seccomp.add("supportedFlags", JSON(supported))
         }
-        let linux: JSON = [
+        var linux: JSON = [
             "namespaces": JSON(KnownLists.namespaces),
             "capabilities": JSON(KnownLists.capabilityNames),
             "cgroup": ["v1": JSON(cgroupV1), "v2": JSON(cgroupV2), "systemd": JSON(systemd),
@@ -49,16 +55,22 @@ public enum Features {
             "apparmor": ["enabled": false],
             "selinux": ["enabled": false],
             "intelRdt": ["enabled": false],
-            "memoryPolicy": ["modes": JSON(KnownLists.memoryPolicyModeNames),
-                             "flags": JSON(KnownLists.memoryPolicyFlagNames)],
             "mountExtensions": ["idmap": ["enabled": JSON(idmapMounts)]],
             "netDevices": ["enabled": JSON(netDevices)],
         ]
+        if memoryPolicy, case .object(var kv) = linux {
+            kv.append((key: "memoryPolicy", value: ["modes": JSON(KnownLists.memoryPolicyModeNames),
+                                                    "flags": JSON(KnownLists.memoryPolicyFlagNames)]))
+            linux = .object(kv)
+        }
         var o = ObjectBuilder()
         o.add("ociVersionMin", .string(ociVersionMin))
         o.add("ociVersionMax", .string(ociVersionMax))
         o.add("hooks", JSON(KnownLists.hooks))
-        o.add("mountOptions", JSON(KnownLists.mountOptions))
+        // Only what the runtime applies: the extension options it does not implement are left out.
+        o.add("mountOptions", JSON(KnownLists.mountOptions.filter {
+            !MountOptions.extensionOptions.contains($0) || mountExtensions.contains($0)
+        }))
         o.add("linux", linux)
         o.add("annotations", nonEmpty: annotations)
         return o.json

@@ -113,7 +113,7 @@ public struct MountOptions: Sendable, Equatable {
         "rnosymfollow": (false, MOUNT_ATTR_NOSYMFOLLOW), "rsymfollow": (true, MOUNT_ATTR_NOSYMFOLLOW),
     ]
 
-    static let extensionOptions: [String] = ["idmap", "ridmap", "tmpcopyup", "copy-symlink"]
+    public static let extensionOptions: [String] = ["idmap", "ridmap", "tmpcopyup", "copy-symlink"]
 
     /// All recognized option names, sorted.
     public static let knownOptions: [String] = (Array(flagOptions.keys) + Array(propagationOptions.keys)

@@ -1,6 +1,7 @@
 import Cgroups
 import Glibc
 import OCISpec
+import Seccomp
 
 extension Runtime {
     func cgroup(of r: ContainerRecord) throws -> CgroupManager {
@@ -45,5 +46,17 @@ extension Runtime {
             ("owner", .string(r.ownerUID == 0 ? "root" : String(r.ownerUID))),
             ("annotations", .object(r.annotations.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
         ])
+    }
+}
+
+extension Runtime {
+    /// features.md document for what this build and host really do: every list comes from the
+    /// code that applies it (KnownLists, the seccomp module's libseccomp/kernel probe).
+    public static func featuresJSON() -> String {
+        Features.json(seccompSupportedFlags: SeccompFilter.supportedFlags, cgroupV1: true, cgroupV2: true,
+                      rdma: true, idmapMounts: false,
+                      seccompActions: SeccompFilter.supportedActions,
+                      seccompOperators: SeccompFilter.supportedOperators,
+                      seccompArchs: SeccompFilter.supportedArchitectures)
     }
 }

@@ -113,7 +113,7 @@ func run(_ argv: [String]) throws -> Int32 {
         try writeSpec(bundle: p.value("bundle") ?? ".", rootless: p.bool("rootless"))
     case "features":
         _ = try parseFlags(rest, Flags.none)
-        printOut(Features.json())
+        printOut(Runtime.featuresJSON())
     case "exec":
         let p = try parseFlags(rest, Flags.exec, stopAtPositional: true)
         if p.has("help") {
