@@ -60,6 +60,7 @@ extension Runtime {
         let linux = spec.linux ?? Linux()
 
         // Everything that can be checked is checked before anything is created.
+        try checkSecurityLabels(proc, mountLabel: linux.mountLabel)
         let prepared = try PreparedProcess.prepare(proc, personality: linux.personality)
         for w in prepared.warnings { warn(w) }
         let seccomp = try linux.seccomp.map { try SeccompFilter($0) }
@@ -227,6 +228,26 @@ extension Runtime {
             out.append((sub, dir))
         }
         return out
+    }
+}
+
+/// An AppArmor profile or SELinux label the kernel cannot apply must not be silently dropped
+/// (a container would run unconfined): error out, as runc does. Neither LSM is active on a
+/// host whose kernel did not enable it.
+func checkSecurityLabels(_ p: Process, mountLabel: String?) throws {
+    if let a = p.apparmorProfile, !a.isEmpty {
+        let enabled = readText("/sys/module/apparmor/parameters/enabled")?.hasPrefix("Y") == true
+        if !enabled {
+            throw RuntimeError("process.apparmorProfile: \"\(a)\" requested but AppArmor is not enabled on this host")
+        }
+        throw RuntimeError("process.apparmorProfile: AppArmor profiles are not supported by swiftrun yet")
+    }
+    for (field, label) in [("process.selinuxLabel", p.selinuxLabel), ("linux.mountLabel", mountLabel)] {
+        guard let l = label, !l.isEmpty else { continue }
+        if !fileExists("/sys/fs/selinux/enforce") {
+            throw RuntimeError("\(field): \"\(l)\" requested but SELinux is not enabled on this host")
+        }
+        throw RuntimeError("\(field): SELinux labels are not supported by swiftrun yet")
     }
 }
 

@@ -72,6 +72,7 @@ extension Runtime {
         if !proc.terminal && o.consoleSocket != nil {
             throw RuntimeError("cannot use console socket if swiftrun will not detach or allocate tty")
         }
+        try checkSecurityLabels(proc, mountLabel: nil)
         let prepared = try PreparedProcess.prepare(proc, personality: linux.personality)
         for w in prepared.warnings { warn(w) }
         let seccomp = try linux.seccomp.map { try SeccompFilter($0) }

@@ -49,6 +49,25 @@ final class ConfigErrorTests: IntegrationCase {
         assertNoCgroup(id)
     }
 
+    /// A confinement the host cannot apply is an error, never silently dropped.
+    func testSecurityLabelsTheHostCannotApplyAreRefused() throws {
+        for (key, field) in [("apparmorProfile", "process.apparmorProfile"), ("selinuxLabel", "process.selinuxLabel")] {
+            try editConfig { c in
+                var p = c["process"] as! [String: Any]
+                p.removeValue(forKey: "apparmorProfile"); p.removeValue(forKey: "selinuxLabel")
+                p[key] = "some-profile"
+                c["process"] = p
+            }
+            let id = newID(key)
+            try useTestCgroup(id)
+            let r = swiftrun(["create", "-b", bundle.path, id])
+            XCTAssertNotEqual(r.code, 0, "\(key) accepted")
+            XCTAssertTrue(r.err.contains(field), r.err)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/" + id))
+            assertNoCgroup(id)
+        }
+    }
+
     func testUnknownCommandAndFlag() throws {
         XCTAssertNotEqual(swiftrun(["frobnicate"]).code, 0)
         let r = swiftrun(["create", "--no-such-flag", "x"])
