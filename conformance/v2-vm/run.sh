@@ -112,7 +112,8 @@ grep -E '^SRVM (PASS|FAIL|INFO)' "$work/markers" || true
 npass=$(grep -c '^SRVM PASS' "$work/markers" || true)
 nfail=$(grep -c '^SRVM FAIL' "$work/markers" || true)
 done_=$(grep -c '^SRVM DONE' "$work/markers" || true)
-echo "=== $npass passed, $nfail failed$([[ $done_ -ge 1 ]] || echo ', guest did NOT finish') ==="
+[[ $done_ -ge 1 ]] || echo "v2-vm: the guest did NOT finish"
+echo "v2-vm: $npass passed, $nfail failed"
 if [[ $nfail -ne 0 || $done_ -lt 1 || $npass -eq 0 ]]; then
     echo "--- console (last 80 lines) ---"
     tail -n 80 "$log.clean"
