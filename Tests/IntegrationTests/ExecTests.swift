@@ -166,16 +166,7 @@ final class ExecTests: IntegrationCase {
     }
 
     func testExecIntoUserNamespaceContainer() throws {
-        try editConfig { c in
-            var l = c["linux"] as! [String: Any]
-            var ns = l["namespaces"] as! [[String: Any]]
-            ns.append(["type": "user"])
-            l["namespaces"] = ns
-            l["uidMappings"] = [["containerID": 0, "hostID": 100000, "size": 65536]]
-            l["gidMappings"] = [["containerID": 0, "hostID": 100000, "size": 65536]]
-            c["linux"] = l
-        }
-        chmod(tmp.path, 0o755)   // host uid 100000 must reach the rootfs
+        try useUserNamespace()
         let (id, initPid) = try startSleeper()
         let r = swiftrun(["exec", id, "sh", "-c", "id -u; tr -s ' ' < /proc/self/uid_map; tr '\\0' ' ' < /proc/1/cmdline; echo; hostname"])
         XCTAssertEqual(r.code, 0, r.err)

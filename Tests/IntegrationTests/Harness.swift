@@ -133,6 +133,20 @@ class IntegrationCase: XCTestCase {
         }
     }
 
+    /// A new user namespace mapping container ids 0-65535 to host 100000-165535.
+    func useUserNamespace() throws {
+        try editConfig { c in
+            var l = c["linux"] as! [String: Any]
+            var ns = l["namespaces"] as! [[String: Any]]
+            ns.append(["type": "user"])
+            l["namespaces"] = ns
+            l["uidMappings"] = [["containerID": 0, "hostID": 100000, "size": 65536]]
+            l["gidMappings"] = [["containerID": 0, "hostID": 100000, "size": 65536]]
+            c["linux"] = l
+        }
+        chmod(tmp.path, 0o755)   // host uid 100000 must be able to reach the rootfs
+    }
+
     /// Put the container in a cgroup path unique to this test (leak checks look for it).
     func useTestCgroup(_ id: String) throws {
         try editConfig { c in

@@ -3,17 +3,7 @@ import XCTest
 
 final class NamespaceAndSecurityTests: IntegrationCase {
     func testUserNamespaceWithMappings() throws {
-        try editConfig { c in
-            var l = c["linux"] as! [String: Any]
-            var ns = l["namespaces"] as! [[String: Any]]
-            ns.append(["type": "user"])
-            l["namespaces"] = ns
-            l["uidMappings"] = [["containerID": 0, "hostID": 100000, "size": 65536]]
-            l["gidMappings"] = [["containerID": 0, "hostID": 100000, "size": 65536]]
-            c["linux"] = l
-        }
-        // host uid 100000 must be able to reach the rootfs
-        chmod(tmp.path, 0o755)
+        try useUserNamespace()
         let r = try runShell("id -u; cat /proc/self/uid_map | tr -s ' '; echo $$; stat -c '%u %t:%T' /dev/null")
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssertEqual(r.out.split(separator: "\n").map(String.init), ["0", " 0 100000 65536", "1", "65534 1:3"])
