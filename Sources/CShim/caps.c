@@ -16,17 +16,28 @@
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 
+/* Both are read with one prctl per capability (~40 syscalls a scan) and asked for several
+   times on the create path: remember them. The last capability never changes; the bounding
+   set only shrinks through sr_capbset_drop, which forgets the cached copy. A forked child
+   inherits the cache together with the bounding set it describes. */
+static int cached_last = -1;
+static uint64_t cached_bset;
+static int bset_valid;
+
 int sr_cap_last_cap(void) {
+    if (cached_last >= 0) return cached_last;
     int last = -1;
     for (int c = 0; c < 64; c++) {
         if (prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) < 0) break;
         last = c;
     }
     if (last < 0) { errno = EINVAL; return -1; }
+    cached_last = last;
     return last;
 }
 
 int sr_capbset_get(uint64_t *mask_out) {
+    if (bset_valid) { *mask_out = cached_bset; return 0; }
     uint64_t m = 0;
     for (int c = 0; c < 64; c++) {
         int r = prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0);
@@ -36,11 +47,16 @@ int sr_capbset_get(uint64_t *mask_out) {
         }
         if (r == 1) m |= (uint64_t)1 << c;
     }
+    cached_bset = m;
+    bset_valid = 1;
     *mask_out = m;
     return 0;
 }
 
-int sr_capbset_drop(int cap) { return prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0); }
+int sr_capbset_drop(int cap) {
+    bset_valid = 0;
+    return prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0);
+}
 
 int sr_capget_self(uint64_t *eff, uint64_t *prm, uint64_t *inh) {
     struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
