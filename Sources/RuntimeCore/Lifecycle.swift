@@ -138,6 +138,10 @@ public final class Runtime {
     // MARK: delete
 
     public func delete(id: String, force: Bool) throws {
+        try StateStore.validate(id: id)
+        // runc: `delete --force` of a container that does not exist succeeds silently
+        // (managers such as podman call it to clean up after a failed create).
+        if force && !fileExists(store.statePath(id)) { return }
         let lock = try store.lock(id)
         defer { lock.release() }
         let r = try store.load(id)

@@ -68,6 +68,16 @@ final class LifecycleTests: IntegrationCase {
         assertNoCgroup(id2)
     }
 
+    func testDeleteOfUnknownContainer() throws {
+        let plain = swiftrun(["delete", "swift-test-nosuch"])
+        XCTAssertNotEqual(plain.code, 0)
+        XCTAssertTrue(plain.err.contains("does not exist"), plain.err)
+        // like runc, --force of a missing container is a silent success (podman relies on it)
+        let forced = swiftrun(["delete", "--force", "swift-test-nosuch"])
+        XCTAssertEqual(forced.code, 0, forced.err)
+        XCTAssertEqual(forced.err, "")
+    }
+
     func testCreateTwiceFails() throws {
         try setArgs(["true"])
         let id = newID()
