@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# run-all.sh: run the spec conformance slice (run.py) against swiftrun, runc and
+# crun and print a side-by-side table runtime x check plus totals.
+# Extra arguments (e.g. --only PATTERN) are passed to run.py.
+set -uo pipefail
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd -- "$here/../.." && pwd)
+swiftrun=$repo/.build/release/swiftrun
+if [[ ! -x $swiftrun ]]; then
+    (cd "$repo" && swift build -c release) || { echo "run-all.sh: swift build failed" >&2; exit 1; }
+fi
+missing=()
+[[ -x /usr/sbin/runc ]] || missing+=(runc)
+[[ -x /usr/bin/crun ]] || missing+=(crun)
+if [[ ${#missing[@]} -gt 0 ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 || true
+fi
+work=$(mktemp -d /tmp/swift-test-conf-all.XXXXXX)
+trap 'rm -rf -- "$work"' EXIT
+# crun 1.8.1 refuses this hybrid cgroup host; hide cgroup2's controllers file.
+cat >"$work/crun" <<'W'
+#!/bin/sh
+exec unshare -m sh -c 'mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers && exec /usr/bin/crun "$@"' crun "$@"
+W
+chmod 755 "$work/crun"
+names=(swiftrun runc crun)
+bins=("$swiftrun" /usr/sbin/runc "$work/crun")
+rc=0
+for i in "${!names[@]}"; do
+    echo "== ${names[i]}: ${bins[i]}" >&2
+    python3 "$here/run.py" "${bins[i]}" "$@" >"$work/${names[i]}.tap" || rc=1
+    tail -1 "$work/${names[i]}.tap" >&2
+done
+python3 - "$work" "${names[@]}" <<'PY'
+import re, sys
+work, names = sys.argv[1], sys.argv[2:]
+res, order, reasons = {}, [], {}
+for n in names:
+    res[n] = {}
+    for line in open(f"{work}/{n}.tap"):
+        m = re.match(r"(not ok|ok) \d+ - (\S+)(?: # (.*))?", line.rstrip("\n"))
+        if not m:
+            continue
+        st = "fail" if m[1] == "not ok" else ("skip" if (m[3] or "").startswith("SKIP") else "pass")
+        if m[2] not in order:
+            order.append(m[2])
+        res[n][m[2]] = st
+        if st == "fail":
+            reasons[(n, m[2])] = m[3]
+w = max(len(c) for c in order) if order else 10
+print(f"{'check':<{w}}  " + "  ".join(f"{n:<8}" for n in names))
+for c in order:
+    print(f"{c:<{w}}  " + "  ".join(f"{res[n].get(c, '-'):<8}" for n in names))
+print()
+for n in names:
+    v = list(res[n].values())
+    print(f"{n:<8} {v.count('pass')} passed, {v.count('fail')} failed, {v.count('skip')} skipped")
+worse = [(c, p) for c in order if res[names[0]].get(c) == "fail"
+         for p in names[1:] if res[p].get(c) == "pass"]
+if worse:
+    print(f"\n{names[0]} fails where a peer passes:")
+    seen = set()
+    for c, p in worse:
+        if c in seen:
+            continue
+        seen.add(c)
+        peers = ",".join(q for q in names[1:] if res[q].get(c) == "pass")
+        print(f"  {c} (passes on {peers}): {reasons.get((names[0], c), '')[:200]}")
+PY
+exit $rc
