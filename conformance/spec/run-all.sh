@@ -26,10 +26,17 @@ chmod 755 "$work/crun"
 names=(swiftrun runc crun)
 bins=("$swiftrun" /usr/sbin/runc "$work/crun")
 rc=0
+# crun 1.8.1 chowns the HOST's /dev/null when it binds it into a user-namespace container
+# (seen here: 0:0 -> 100000:200000 after the ns.user check). Put the owner back after each runtime.
+devnull_owner=$(stat -c %u:%g /dev/null)
 for i in "${!names[@]}"; do
     echo "== ${names[i]}: ${bins[i]}" >&2
     python3 "$here/run.py" "${bins[i]}" "$@" >"$work/${names[i]}.tap" || rc=1
     tail -1 "$work/${names[i]}.tap" >&2
+    if [[ $(stat -c %u:%g /dev/null) != "$devnull_owner" ]]; then
+        echo "run-all: ${names[i]} changed the owner of the host's /dev/null to $(stat -c %u:%g /dev/null); restoring $devnull_owner" >&2
+        chown "$devnull_owner" /dev/null
+    fi
 done
 python3 - "$work" "${names[@]}" <<'PY'
 import re, sys
