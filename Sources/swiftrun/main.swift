@@ -57,6 +57,11 @@ func run(_ argv: [String]) throws -> Int32 {
         }
         return p.positionals[0]
     }
+    func preserveFds(_ p: ParsedArgs) throws -> Int32 {
+        guard let n = p.value("preserve-fds") else { return 0 }
+        guard let v = Int32(n), v >= 0 else { throw UsageError(description: "--preserve-fds: invalid number \"\(n)\"") }
+        return v
+    }
     func createOptions(_ p: ParsedArgs) throws -> CreateOptions {
         var o = CreateOptions()
         o.bundle = p.value("bundle") ?? "."
@@ -64,10 +69,7 @@ func run(_ argv: [String]) throws -> Int32 {
         o.consoleSocket = p.value("console-socket")
         o.noPivot = p.bool("no-pivot")
         o.noNewKeyring = p.bool("no-new-keyring")
-        if let n = p.value("preserve-fds") {
-            guard let v = Int32(n), v >= 0 else { throw UsageError(description: "--preserve-fds: invalid number \"\(n)\"") }
-            o.preserveFds = v
-        }
+        o.preserveFds = try preserveFds(p)
         return o
     }
 
@@ -138,10 +140,7 @@ func run(_ argv: [String]) throws -> Int32 {
         o.consoleSocket = p.value("console-socket")
         o.ignorePaused = p.bool("ignore-paused")
         o.subCgroups = p.all("cgroup")
-        if let n = p.value("preserve-fds") {
-            guard let v = Int32(n), v >= 0 else { throw UsageError(description: "--preserve-fds: invalid number \"\(n)\"") }
-            o.preserveFds = v
-        }
+        o.preserveFds = try preserveFds(p)
         do {
             return try runtime.exec(id: id, options: o)
         } catch {
