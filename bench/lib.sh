@@ -54,7 +54,7 @@ bench_cleanup() {
             [[ $id == "$tag"-* ]] && "$bin" --root "$root" delete --force "$id" >/dev/null 2>&1
         done
     done
-    # leftover cgroups (swiftrun: /swiftrun/<id>; runc, crun: /<id> below the caller's cgroup)
+    # leftover cgroups (all three: <id> below the caller's cgroup)
     find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -depth -type d -name "$tag-*" -exec rmdir {} + 2>/dev/null
     if [[ $bench_keep -eq 1 ]]; then echo "bench: kept $tmp" >&2; else rm -rf -- "$tmp"; fi
     exit "$rc"

@@ -6,7 +6,7 @@
 // typically /sys/fs/cgroup/unified), without "v1".
 //
 // linux.cgroupsPath -> directory, per hierarchy:
-//   absent/empty   "/swiftrun/<id>" below each hierarchy root (our default parent).
+//   absent/empty   "<id>" relative to the caller's cgroup, as runc and crun.
 //   "/a/b"         <hierarchy root>/a/b.
 //   "a/b"          runc 1.1: v1 = below the caller's own cgroup in that hierarchy
 //                  (/proc/self/cgroup); v2/unified = below the *parent* of the caller's
@@ -153,7 +153,7 @@ enum CgroupPathSpec: Equatable {
             if id.isEmpty || id.contains("/") {
                 throw CgroupError.invalid("container id", "\"\(containerID)\" cannot name a cgroup")
             }
-            return .absolute("/swiftrun/" + id)
+            return .relative(id)
         }
         if p.hasPrefix("/") {
             let c = cleanPath(p)
@@ -177,7 +177,8 @@ enum CgroupPathSpec: Equatable {
         var dir = ""
         if slice != "-.slice" {
             let base = String(slice.dropLast(".slice".count))
-            if base.isEmpty || base.hasPrefix("-") || base.hasSuffix("-") || base.contains("--") {
+            if base.isEmpty || base.hasPrefix("-") || base.hasSuffix("-")
+                || base.split(separator: "-", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
                 throw bad("invalid slice name \(slice)")
             }
             var prefix = ""

@@ -453,14 +453,10 @@ func waitEmpty(_ done: () -> Bool) {
     }
 }
 
-/// After the leaves are gone: rmdir the parents this manager created, deepest first; a manager
-/// loaded from state only knows the leaves, so it tries the default parent "swiftrun". Errors
-/// (another container still below) are ignored.
+/// After the leaves are gone: rmdir the parents this manager created, deepest first (only a
+/// failed create undoes them; a manager loaded from state knows only the leaves and, like runc,
+/// leaves shared parents alone). Errors (another container still below) are ignored.
 func removeParents(created: [String], leaves: Set<String>, ctx: FSContext) {
-    if created.isEmpty {
-        for l in leaves where dirname(l).hasSuffix("/swiftrun") { rmdir(dirname(l)) }
-        return
-    }
     for d in created.reversed() where !leaves.contains(d) {
         if ctx.real { rmdir(d) } else if FS.listDirs(d).isEmpty { FS.removeDir(d, ctx: ctx) }
     }

@@ -63,7 +63,7 @@ enum ContainerInit {
     static func fail(_ msg: String) -> Never {
         let line = "swiftrun: \(msg)\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
-        _exit(msg.contains("not found") ? 127 : 1)
+        _exit(msg.includes("not found") ? 127 : 1)
     }
 
     static func setup(_ plan: InitPlan, sync: SyncChannel) throws {

@@ -11,7 +11,7 @@ final class FakeV1Tests: XCTestCase {
     override func setUp() { tree = FakeTree.standardV1(); log = WriteLog() }
     override func tearDown() { log.stop(); tree.remove() }
 
-    func manager(_ path: String? = nil, id: String = "c1") throws -> V1Manager {
+    func manager(_ path: String? = "/swiftrun/c1", id: String = "c1") throws -> V1Manager {
         let spec = try CgroupPathSpec.resolve(path, containerID: id)
         return try Cgroups.build(layout: tree.layout, spec: spec, own: [:], ctx: tree.ctx) as! V1Manager
     }

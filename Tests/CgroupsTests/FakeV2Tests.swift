@@ -11,7 +11,7 @@ final class FakeV2Tests: XCTestCase {
     override func setUp() { tree = FakeTree(v2: true); log = WriteLog() }
     override func tearDown() { log.stop(); tree.remove() }
 
-    func manager(_ path: String? = nil, own: [String: String] = [:]) throws -> V2Manager {
+    func manager(_ path: String? = "/swiftrun/c2", own: [String: String] = [:]) throws -> V2Manager {
         let spec = try CgroupPathSpec.resolve(path, containerID: "c2")
         return try Cgroups.build(layout: tree.layout, spec: spec, own: own, ctx: tree.ctx) as! V2Manager
     }
