@@ -8,8 +8,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/sched.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -59,6 +61,75 @@ static void child_fail(int fd, int err, const char *what, const char *arg) {
     _exit(1);
 }
 
+#define SR_CG_MAX 32
+
+/* Write "0" (the calling thread) to each of the first n fds. */
+static int cg_back(const int *fds, int n) {
+    int rc = 0;
+    for (int i = 0; i < n; i++)
+        if (write(fds[i], "0", 1) != 1) rc = -1;
+    return rc;
+}
+
+/* Move the calling thread into every cg_enter file, with the way back (cg_leave) opened
+   first so it cannot fail for a missing path. 1 when done, 0 when not (nothing changed). */
+static int cg_enter(const struct sr_spawn_config *cfg, int *back, int *n_back) {
+    *n_back = 0;
+    if (!cfg->cg_enter || !cfg->cg_enter[0] || !cfg->cg_leave) return 0;
+    for (int i = 0; cfg->cg_leave[i]; i++) {
+        int fd = i < SR_CG_MAX ? open(cfg->cg_leave[i], O_WRONLY | O_CLOEXEC) : -1;
+        if (fd < 0) goto undo;
+        back[(*n_back)++] = fd;
+    }
+    for (int i = 0; cfg->cg_enter[i]; i++) {
+        if (write_file(cfg->cg_enter[i], "0") < 0) {
+            (void)cg_back(back, *n_back);
+            goto undo;
+        }
+    }
+    return 1;
+undo:
+    for (int i = 0; i < *n_back; i++) close(back[i]);
+    *n_back = 0;
+    return 0;
+}
+
+/* fork(), born in the container's cgroups when cfg asks for it (see sr_spawn.h). The parent
+   side returns with its own cgroups restored; *placed says what the child got. */
+static pid_t cg_fork(const struct sr_spawn_config *cfg, int *placed, struct sr_spawn_error *err) {
+    *placed = 0;
+    int back[SR_CG_MAX], n_back = 0;
+    int v1 = cg_enter(cfg, back, &n_back);   /* 0: the caller writes cgroup.procs instead */
+    pid_t child = -1;
+    if (cfg->cg_has_fd) {
+        struct clone_args a;
+        memset(&a, 0, sizeof a);
+        a.flags = CLONE_INTO_CGROUP;
+        a.exit_signal = SIGCHLD;
+        a.cgroup = (unsigned long long)cfg->cg_fd;
+        child = (pid_t)syscall(SYS_clone3, &a, sizeof a);
+        if (child >= 0) *placed |= SR_CG_PLACED_V2;
+    }
+    if (child < 0) child = fork();
+    if (child == 0) {
+        for (int i = 0; i < n_back; i++) close(back[i]);
+        return 0;
+    }
+    if (v1) {
+        if (child > 0) *placed |= SR_CG_PLACED_V1;
+        int rc = cg_back(back, n_back);
+        int saved = errno;
+        for (int i = 0; i < n_back; i++) close(back[i]);
+        if (rc < 0) {
+            set_err(err, saved, "%s", "cgroup: move back to the runtime's own cgroup");
+            if (child > 0) { kill(child, SIGKILL); waitpid(child, NULL, 0); }
+            return -1;
+        }
+    }
+    if (child < 0) set_err(err, errno, "%s", "fork");
+    return child;
+}
+
 /* Join every namespace in cfg->join except those in skip; mount last. 0 or -1 with what. */
 static int join_all(const struct sr_spawn_config *cfg, int skip, const char **what) {
     for (int pass = 0; pass < 2; pass++) {
@@ -101,7 +172,7 @@ static pid_t path_a(const struct sr_spawn_config *cfg, struct sr_spawn_error *er
         }
     }
 
-    child = fork();
+    child = cg_fork(cfg, &err->cg_placed, err);
     if (child == 0) {
         if (orig_pid >= 0) close(orig_pid);
         if (orig_time >= 0) close(orig_time);
@@ -111,7 +182,6 @@ static pid_t path_a(const struct sr_spawn_config *cfg, struct sr_spawn_error *er
         if (flags && unshare(flags) < 0) child_fail(cfg->child_fd, errno, "unshare %s", "namespaces");
         return 0;
     }
-    if (child < 0) set_err(err, errno, "%s", "fork");
 
 restore:
     /* Move our own *_for_children back; the child keeps the namespaces it was born in. */
@@ -150,9 +220,8 @@ static pid_t path_b(const struct sr_spawn_config *cfg, struct sr_spawn_error *er
         close(sv[0]); close(sv[1]);
         return -1;
     }
-    pid_t stage1 = fork();
+    pid_t stage1 = cg_fork(cfg, &err->cg_placed, err);
     if (stage1 < 0) {
-        set_err(err, errno, "%s", "fork");
         close(sv[0]); close(sv[1]);
         return -1;
     }
@@ -238,7 +307,7 @@ static pid_t path_b(const struct sr_spawn_config *cfg, struct sr_spawn_error *er
 }
 
 pid_t sr_spawn(const struct sr_spawn_config *cfg, struct sr_spawn_error *err) {
-    if (err) { err->err = 0; err->what[0] = 0; }
+    err->err = 0; err->what[0] = 0; err->cg_placed = 0;
     int userns = (cfg->new_flags & CLONE_NEWUSER) != 0;
     for (int i = 0; i < cfg->n_join; i++)
         if (cfg->join[i].nstype == CLONE_NEWUSER) userns = 1;

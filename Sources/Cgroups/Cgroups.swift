@@ -30,8 +30,9 @@ public protocol CgroupManager {
     func create() throws
     /// Write every field; on v2 convert like runc (shares->weight, blkio weight, ...).
     func apply(_ resources: Resources) throws
-    /// cgroup.procs in every hierarchy (v1 all + v2 unified on hybrid).
-    func addProcess(_ pid: Int32) throws
+    /// cgroup.procs in every hierarchy (v1 all + v2 unified on hybrid), except the v1 or v2
+    /// ones the process was already born into (see Placement.swift).
+    func addProcess(_ pid: Int32, skipV1: Bool, skipV2: Bool) throws
     /// v1 freezer.state FROZEN (waits until FROZEN), v2 cgroup.freeze 1 (waits for cgroup.events frozen 1).
     func freeze() throws
     func thaw() throws
@@ -46,6 +47,11 @@ public protocol CgroupManager {
     func stats() throws -> CgroupStats
     /// controller -> absolute directory, to be persisted in the state file.
     var paths: [String: String] { get }
+}
+
+extension CgroupManager {
+    /// cgroup.procs in every hierarchy.
+    public func addProcess(_ pid: Int32) throws { try addProcess(pid, skipV1: false, skipV2: false) }
 }
 
 enum CgroupMode: String { case v1, v2, hybrid }

@@ -115,9 +115,9 @@ final class V1Manager: CgroupManager {
         }
     }
 
-    func addProcess(_ pid: Int32) throws {
-        for (_, dir) in uniqueDirs { try FS.write(dir + "/cgroup.procs", String(pid)) }
-        try unified?.addProcess(pid)
+    func addProcess(_ pid: Int32, skipV1: Bool, skipV2: Bool) throws {
+        if !skipV1 { for (_, dir) in uniqueDirs { try FS.write(dir + "/cgroup.procs", String(pid)) } }
+        try unified?.addProcess(pid, skipV1: true, skipV2: skipV2)
     }
 
     // MARK: freezer

@@ -91,7 +91,9 @@ final class V2Manager: CgroupManager {
         }
     }
 
-    func addProcess(_ pid: Int32) throws { try FS.write(dir + "/cgroup.procs", String(pid)) }
+    func addProcess(_ pid: Int32, skipV1: Bool, skipV2: Bool) throws {
+        if !skipV2 { try FS.write(dir + "/cgroup.procs", String(pid)) }
+    }
 
     func pids() throws -> [Int32] { try FS.procs(dir, recursive: true) }
 

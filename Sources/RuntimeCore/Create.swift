@@ -118,14 +118,14 @@ extension Runtime {
                                    annotations: spec.annotations).json(pretty: false)
                 })
 
-            let pid = try spawn.spawn(childFd: childEnd.fd)
+            let (pid, placedV1, placedV2) = try spawn.spawn(childFd: childEnd.fd, cgroups: bornIn(cg, res))
             if pid == 0 { ContainerInit.run(plan, sync: childEnd, parentEnd: parentEnd) }
             childEnd.close()
             undo.pid = pid
 
             // The init sets up its rootfs meanwhile; it runs nothing of the user's before it
             // has heard from us (hooks) or been started, and it is in its cgroups by then.
-            try cg.addProcess(pid)
+            try cg.addProcess(pid, skipV1: placedV1, skipV2: placedV2)
             if let adj = proc.oomScoreAdj {
                 try writeSmall("/proc/\(pid)/oom_score_adj", String(adj))
             }
@@ -214,6 +214,15 @@ extension Runtime {
         }
         if r < 0 { throw RuntimeError.sys("connect console socket \(path)") }
         if sr_send_fd(sock, fd, "/dev/ptmx", 9) < 0 { throw RuntimeError.sys("send pty to console socket \(path)") }
+    }
+
+    /// Fork the init straight into its cgroups (Placement.swift) unless the limits leave no
+    /// room for the runtime and its child to be in there for a moment: pids.max below 3, or a
+    /// memory limit so small that the runtime's own pages could be what hits it.
+    func bornIn(_ cg: CgroupManager, _ res: Resources) -> CgroupPlacement? {
+        if let l = res.pids?.limit, l >= 0 && l < 3 { return nil }
+        if let l = res.memory?.limit, l > 0 && l < 16 << 20 { return nil }
+        return Cgroups.placement(cg)
     }
 
     /// The container's cgroup directories as they appear under its `cgroup` mount.

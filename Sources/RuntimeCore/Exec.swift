@@ -98,7 +98,7 @@ extension Runtime {
             noNewPrivileges: proc.noNewPrivileges, finalCPUAffinity: (proc.execCPUAffinity?.final ?? "") != "",
             seccomp: seccomp, preserveFds: o.preserveFds, trampolineFd: trampoline,
             chrootTo: joinsMount || linux.namespace(.mount) != nil ? nil : r.rootfs)
-        let pid = try spawn.spawn(childFd: childEnd.fd)
+        let pid = try spawn.spawn(childFd: childEnd.fd).pid
         if pid == 0 { ExecProcess.run(plan, sync: childEnd, parentEnd: parentEnd) }
         childEnd.close()
         // The process is in the container's namespaces now; a concurrent delete kills it with

@@ -1,4 +1,5 @@
 import CShim
+import Cgroups
 import Glibc
 import OCISpec
 
@@ -41,8 +42,9 @@ struct NamespacePlan {
 
     func closeFds() { for j in joins { close(j.fd) } }
 
-    /// Fork the container init into its namespaces. 0 in the init, its pid in the caller.
-    func spawn(childFd: Int32) throws -> Int32 {
+    /// Fork the container init into its namespaces (and, with `cgroups`, its cgroups).
+    /// pid 0 in the init, its pid in the caller; `placedV1/V2`: born in those cgroups.
+    func spawn(childFd: Int32, cgroups: CgroupPlacement? = nil) throws -> (pid: Int32, placedV1: Bool, placedV2: Bool) {
         var cfg = sr_spawn_config()
         cfg.new_flags = newFlags & ~SR_CLONE_NEWCGROUP
         cfg.n_join = Int32(joins.count)
@@ -54,6 +56,18 @@ struct NamespacePlan {
         }
         cfg.child_fd = childFd
         cfg.deny_setgroups = 0
+        let enter = CStringArray(cgroups?.enter ?? []), leave = CStringArray(cgroups?.leave ?? [])
+        defer { enter.free(); leave.free() }
+        if !enter.isEmpty {
+            cfg.cg_enter = UnsafePointer(enter.pointer)
+            cfg.cg_leave = UnsafePointer(leave.pointer)
+        }
+        var v2fd: Int32 = -1
+        if let d = cgroups?.v2Dir {
+            v2fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if v2fd >= 0 { cfg.cg_has_fd = 1; cfg.cg_fd = v2fd }
+        }
+        defer { if v2fd >= 0 { close(v2fd) } }
         var err = sr_spawn_error()
         let pid = uidMap.withCString { u in
             gidMap.withCString { g in
@@ -69,6 +83,23 @@ struct NamespacePlan {
             let what = withUnsafeBytes(of: err.what) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             throw RuntimeError.sys("namespaces: \(what)", err.err)
         }
-        return pid
+        return (pid, err.cg_placed & SR_CG_PLACED_V1 != 0, err.cg_placed & SR_CG_PLACED_V2 != 0)
+    }
+}
+
+/// A NULL-terminated `const char *const *` for C, freed explicitly.
+struct CStringArray {
+    let pointer: UnsafeMutablePointer<UnsafePointer<CChar>?>
+    let isEmpty: Bool
+    init(_ strings: [String]) {
+        pointer = .allocate(capacity: strings.count + 1)
+        for (i, s) in strings.enumerated() { pointer[i] = UnsafePointer(strdup(s)) }
+        pointer[strings.count] = nil
+        isEmpty = strings.isEmpty
+    }
+    func free() {
+        var i = 0
+        while let p = pointer[i] { Glibc.free(UnsafeMutablePointer(mutating: p)); i += 1 }
+        pointer.deallocate()
     }
 }

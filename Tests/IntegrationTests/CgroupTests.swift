@@ -383,4 +383,36 @@ final class CgroupTests: IntegrationCase {
         XCTAssertEqual(swiftrun(["delete", "--force", first]).code, 0)
         XCTAssertEqual(cgroupDirs(named: first), [])
     }
+
+    /// create forks the init straight into its cgroups (the runtime steps into each v1 cgroup
+    /// through `tasks` and back, v2 by CLONE_INTO_CGROUP) unless pids.max leaves no room, when it
+    /// writes cgroup.procs instead. Either way: the init alone is in the container's cgroups, and
+    /// the runtime is back in its own ones (seen by a createRuntime hook, the runtime's child).
+    func testInitIsBornInItsCgroupsAndTheRuntimeGoesBack() throws {
+        try setArgs(["sleep", "100"])
+        let own = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)
+        for (i, pids) in [nil, 2].enumerated() {
+            let id = newID("born\(i)")
+            try useTestCgroup(id)
+            let seen = tmp.appendingPathComponent("runtime-cgroup-\(i)").path
+            try editConfig { c in
+                c["hooks"] = ["createRuntime": [["path": "/bin/sh", "args": ["sh", "-c", "cat /proc/$PPID/cgroup > \(seen)"]]]]
+                if let pids {
+                    var l = c["linux"] as! [String: Any]
+                    l["resources"] = ["pids": ["limit": pids]]
+                    c["linux"] = l
+                }
+            }
+            let r = swiftrun(["create", "-b", bundle.path, id])
+            XCTAssertEqual(r.code, 0, r.err)
+            let pid = try XCTUnwrap(try stateOf(id)["pid"] as? Int)
+            let ctrls = mode == .v2 ? [""] : v1Controllers + (mode == .hybrid ? [""] : [])
+            for c in ctrls {
+                let d = dir(c, "/swift-test/\(id)")
+                XCTAssertEqual(read(d + "/cgroup.procs"), String(pid), "\(d) (pids.max \(pids.map(String.init) ?? "unset"))")
+            }
+            XCTAssertEqual(try String(contentsOfFile: seen, encoding: .utf8), own, "the runtime's cgroups after the fork")
+            XCTAssertEqual(swiftrun(["delete", "--force", id]).code, 0)
+        }
+    }
 }
