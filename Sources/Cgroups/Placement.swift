@@ -43,4 +43,21 @@ extension Cgroups {
         p.v2Dir = m.unified?.dir
         return p
     }
+
+    /// placement() for a process joining a running container (exec): only when pids.max leaves
+    /// room for the runtime and its child next to what runs there, and the memory limit is
+    /// not so small that the runtime's own pages could be what hits it.
+    public static func placementForJoin(_ manager: CgroupManager) -> CgroupPlacement? {
+        let paths = manager.paths
+        let v2 = paths.count == 1 ? paths[""] : nil
+        if let d = paths["pids"] ?? v2, let max = FS.value(d + "/pids.max"), max != "max" {
+            guard let m = Int(max), let cur = Int(FS.value(d + "/pids.current") ?? ""), m - cur >= 2 else { return nil }
+        }
+        if let d = paths["memory"] {
+            if let l = Int(FS.value(d + "/memory.limit_in_bytes") ?? ""), l < 16 << 20 { return nil }
+        } else if let d = v2, let l = Int(FS.value(d + "/memory.max") ?? ""), l < 16 << 20 {
+            return nil
+        }
+        return placement(manager)
+    }
 }

@@ -98,7 +98,7 @@ extension Runtime {
             noNewPrivileges: proc.noNewPrivileges, finalCPUAffinity: (proc.execCPUAffinity?.final ?? "") != "",
             seccomp: seccomp, preserveFds: o.preserveFds, trampolineFd: trampoline,
             chrootTo: joinsMount || linux.namespace(.mount) != nil ? nil : r.rootfs)
-        let pid = try spawn.spawn(childFd: childEnd.fd).pid
+        let (pid, placedV1, placedV2) = try spawn.spawn(childFd: childEnd.fd, cgroups: cg.flatMap(Cgroups.placementForJoin))
         if pid == 0 { ExecProcess.run(plan, sync: childEnd, parentEnd: parentEnd) }
         childEnd.close()
         // The process is in the container's namespaces now; a concurrent delete kills it with
@@ -110,7 +110,7 @@ extension Runtime {
         do {
             // The child waits for "cont": nothing of it runs outside the container's cgroups.
             try prepared.applyCPUAffinity(initial: true, pid: pid)
-            try cg?.addProcess(pid)
+            try cg?.addProcess(pid, skipV1: placedV1, skipV2: placedV2)
             try prepared.applyRlimits(pid: pid)   // from here: a user namespace may forbid raising them
             try prepared.applyOOMScoreAdj(pid: pid)
             parentEnd.send("cont")
