@@ -37,7 +37,7 @@ extension PreparedProcess {
         let name = args[0]
         if name.contains("/") {
             if let e = Self.checkExecutable(name) {
-                throw ProcessSetupError.sys("exec: \(quoted(name))", e, hint: e == ENOENT ? "no such file" : nil)
+                throw ProcessSetupError.sys("exec: \(quoted(name))", e, hint: errnoText(e))
             }
             return name
         }
@@ -71,11 +71,12 @@ extension PreparedProcess {
         let envp = environment()
         sr_reset_signals()
         let e = Self.execve(path, args, envp, trampolineFd: trampolineFd)
-        var hint: String?
+        // errnoText first: docker maps "no such file or directory" / "permission denied" to 127 / 126
+        var hint = errnoText(e)
         switch e {
-        case ENOENT: hint = "the file, or its interpreter or dynamic loader, does not exist"
-        case EACCES: hint = "not executable, or a directory on the way is not searchable, or mounted noexec"
-        case ENOEXEC: hint = "exec format error: not a binary or script for this architecture"
+        case ENOENT: hint += ": the file, or its interpreter or dynamic loader, does not exist"
+        case EACCES: hint += ": not executable, or a directory on the way is not searchable, or mounted noexec"
+        case ENOEXEC: hint += ": not a binary or script for this architecture"
         default: break
         }
         throw ProcessSetupError.sys("exec \(quoted(path))", e, hint: hint)

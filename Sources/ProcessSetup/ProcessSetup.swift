@@ -34,5 +34,13 @@ public struct ProcessSetupError: Error, CustomStringConvertible, Equatable {
 /// "EPERM" etc.
 func errnoName(_ e: Int32) -> String { String(cString: sr_errno_name(e)) }
 
+/// strerror(e) with a lower-case first letter ("no such file or directory", "permission
+/// denied"): the text of Go's syscall.Errno.Error(), which runc's exec errors carry and
+/// managers match on (docker turns them into exit status 127 / 126).
+func errnoText(_ e: Int32) -> String {
+    let s = String(cString: strerror(e))
+    return s.prefix(1).lowercased() + s.dropFirst()
+}
+
 /// Quote a name or path for an error message (JSON string syntax, like Go's %q for these).
 func quoted(_ s: String) -> String { JSON.string(s).serialized() }

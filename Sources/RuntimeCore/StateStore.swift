@@ -77,8 +77,18 @@ public struct StateStore {
     }
 
     /// Create the container's directory (atomic: mkdir fails if the id is taken) and lock it.
+    /// The root is created with its missing parents, like runc (os.MkdirAll): containerd's
+    /// runc shim passes `--root /run/containerd/runc/<namespace>` without creating it.
     func createDir(_ id: String) throws -> ContainerLock {
-        if mkdir(root, 0o711) < 0 && errno != EEXIST { throw RuntimeError.sys("mkdir \(root)") }
+        if mkdir(root, 0o711) < 0 && errno != EEXIST {
+            if errno != ENOENT { throw RuntimeError.sys("mkdir \(root)") }
+            var prefix = root.hasPrefix("/") ? "/" : ""
+            for c in root.split(separator: "/") {
+                prefix += c
+                if mkdir(prefix, 0o711) < 0 && errno != EEXIST { throw RuntimeError.sys("mkdir \(prefix)") }
+                prefix += "/"
+            }
+        }
         if mkdir(dir(id), 0o711) < 0 {
             if errno == EEXIST { throw RuntimeError("container with id \"\(id)\" already exists") }
             throw RuntimeError.sys("mkdir \(dir(id))")

@@ -68,6 +68,24 @@ final class LifecycleTests: IntegrationCase {
         assertNoCgroup(id2)
     }
 
+    /// containerd's runc shim passes `--root /run/containerd/runc/<namespace>` and never
+    /// creates it: like runc (os.MkdirAll) the missing parents are created.
+    func testStateRootIsCreatedWithItsParents() throws {
+        let root = tmp.appendingPathComponent("deep/er/root").path
+        let id = newID("deeproot")
+        try useTestCgroup(id)
+        let r = sh(Self.binary, ["--root", root, "run", "-b", bundle.path, id])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root))
+        // run (without --keep) deleted it again: the root is left, empty
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? ["?"], [])
+        // a file in the way is an error naming the path
+        FileManager.default.createFile(atPath: tmp.appendingPathComponent("file").path, contents: nil)
+        let bad = sh(Self.binary, ["--root", tmp.appendingPathComponent("file/root").path, "run", "-b", bundle.path, id])
+        XCTAssertNotEqual(bad.code, 0)
+        XCTAssertTrue(bad.err.contains("file") && bad.err.contains("ENOTDIR"), bad.err)
+    }
+
     func testDeleteOfUnknownContainer() throws {
         let plain = swiftrun(["delete", "swift-test-nosuch"])
         XCTAssertNotEqual(plain.code, 0)

@@ -300,10 +300,10 @@ final class PrepareTests: XCTestCase {
             XCTAssertEqual("\($0)", "exec: \"sh\": executable file not found in $PATH")
         }
         let dir = try PreparedProcess.prepare(proc { $0.args = ["/etc"] }, personality: nil)
-        XCTAssertThrowsError(try dir.resolveExecutable()) { XCTAssertEqual("\($0)", "exec: \"/etc\": EISDIR") }
+        XCTAssertThrowsError(try dir.resolveExecutable()) { XCTAssertEqual("\($0)", "exec: \"/etc\": EISDIR (is a directory)") }
         let abs = try PreparedProcess.prepare(proc { $0.args = ["/no/such"] }, personality: nil)
         XCTAssertThrowsError(try abs.resolveExecutable()) {
-            XCTAssertEqual("\($0)", "exec: \"/no/such\": ENOENT (no such file)")
+            XCTAssertEqual("\($0)", "exec: \"/no/such\": ENOENT (no such file or directory)")
         }
     }
 }

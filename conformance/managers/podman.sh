@@ -22,33 +22,10 @@ LOGDIR=${LOGDIR:-/tmp/swiftrun-podman-logs}
 die() { printf 'podman.sh: %s\n' "$*" >&2; exit 1; }
 [[ $(id -u) == 0 ]] || die "must run as root"
 
-# ---- dependencies ------------------------------------------------------------
-need=()
-for p in podman conmon netavark aardvark-dns containernetworking-plugins util-linux busybox-static; do
-    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-done
-if ((${#need[@]})); then
-    echo "installing: ${need[*]}" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 ||
-        { apt-get update -qq >/dev/null 2>&1 &&
-          DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null 2>&1; } ||
-        die "apt-get install ${need[*]} failed"
-fi
-
-# ---- runtime under test --------------------------------------------------------
-RT=${1:-}
-if [[ -z $RT ]]; then
-    if [[ -x $repo/.build/release/swiftrun ]]; then
-        RT=$repo/.build/release/swiftrun
-    else
-        if [[ ! -x $repo/.build-mgr/release/swiftrun ]]; then
-            (cd "$repo" && swift build -c release --scratch-path .build-mgr --product swiftrun >&2) ||
-                die "swift build failed"
-        fi
-        RT=$repo/.build-mgr/release/swiftrun
-    fi
-fi
-[[ -x $RT ]] || RT=$(command -v "$RT") || die "runtime '$1' not found"
+# ---- dependencies and the runtime under test -----------------------------------
+. "$here/lib.sh"
+mgr_install podman conmon netavark aardvark-dns containernetworking-plugins util-linux busybox-static
+mgr_runtime "${1:-}"
 read -r -a RUNTIMES <<<"${RUNTIMES:-$RT /usr/sbin/runc}"
 
 # ---- private podman ------------------------------------------------------------
