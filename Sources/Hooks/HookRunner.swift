@@ -5,45 +5,48 @@ import OCISpec
 /// Runs OCI hooks (config.md "POSIX-platform Hooks"): each hook is executed with its path,
 /// args and env, the container state JSON on stdin, and killed when its timeout passes.
 /// The caller decides the namespace (the runtime's, or the container's before pivot_root)
-/// by where it calls this.
+/// by where it calls this, and the working directory with `cwd` (runc: the bundle for the
+/// hooks `create` runs, the rootfs for createContainer; nil keeps the caller's).
 public enum HookRunner {
     public struct HookError: Error, CustomStringConvertible {
         public var description: String
     }
 
     /// Run hooks in order; the first failure stops and throws `<kind>[i] <path>: <reason>`.
-    public static func run(_ hooks: [Hook], kind: String, state: String) throws {
+    public static func run(_ hooks: [Hook], kind: String, state: String, cwd: String? = nil) throws {
         for (i, h) in hooks.enumerated() {
-            if let reason = runOne(h, state: state) {
+            if let reason = runOne(h, state: state, cwd: cwd) {
                 throw HookError(description: "hooks.\(kind)[\(i)] \(h.path): \(reason)")
             }
         }
     }
 
     /// Run every hook, collecting failures as warnings (poststart/poststop semantics).
-    public static func runAll(_ hooks: [Hook], kind: String, state: String) -> [String] {
+    public static func runAll(_ hooks: [Hook], kind: String, state: String, cwd: String? = nil) -> [String] {
         var warnings: [String] = []
         for (i, h) in hooks.enumerated() {
-            if let reason = runOne(h, state: state) { warnings.append("hooks.\(kind)[\(i)] \(h.path): \(reason)") }
+            if let reason = runOne(h, state: state, cwd: cwd) { warnings.append("hooks.\(kind)[\(i)] \(h.path): \(reason)") }
         }
         return warnings
     }
 
     /// nil on success, otherwise why it failed.
-    static func runOne(_ h: Hook, state: String) -> String? {
+    static func runOne(_ h: Hook, state: String, cwd: String?) -> String? {
         var p: [Int32] = [0, 0]
         if pipe(&p) < 0 || fcntl(p[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(p[1], F_SETFD, FD_CLOEXEC) < 0 { return "pipe: \(String(cString: sr_errno_name(errno)))" }
         // Build argv/envp before fork: the child only execs.
         let args = h.args.isEmpty ? [h.path] : h.args
         let argv = args.map { strdup($0) } + [nil]
         let envp = h.env.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        let dir = cwd.map { strdup($0) } ?? nil
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) }; free(dir) }
         let pid = fork()
         if pid < 0 { close(p[0]); close(p[1]); return "fork: \(String(cString: sr_errno_name(errno)))" }
         if pid == 0 {
             // Its own process group: a timeout kills the hook and whatever it started.
             _ = setpgid(0, 0)
             dup2(p[0], 0)
+            if let dir, chdir(dir) < 0 { _exit(127) }
             sr_reset_signals()
             execve(h.path, argv, envp)
             _exit(127)

@@ -147,8 +147,8 @@ extension Runtime {
                     // runtime.md steps 3-4: the namespaces and mounts exist, pivot_root has not
                     // happened; the status is still "creating" (create has not finished).
                     hooksRan = true
-                    try HookRunner.run(hooks.prestart, kind: "prestart", state: stateFor("creating"))
-                    try HookRunner.run(hooks.createRuntime, kind: "createRuntime", state: stateFor("creating"))
+                    try HookRunner.run(hooks.prestart, kind: "prestart", state: stateFor("creating"), cwd: bundle)
+                    try HookRunner.run(hooks.createRuntime, kind: "createRuntime", state: stateFor("creating"), cwd: bundle)
                     parentEnd.send("cont")
                 case "ready":
                     break loop

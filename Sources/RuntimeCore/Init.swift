@@ -87,7 +87,8 @@ enum ContainerInit {
             guard sync.recv() == "cont" else { throw RuntimeError("runtime went away during hooks") }
             if let hooks = plan.spec.hooks, !hooks.createContainer.isEmpty {
                 // In the container's namespaces, before pivot_root; pid as the container sees it.
-                try HookRunner.run(hooks.createContainer, kind: "createContainer", state: plan.stateJSON("creating", getpid()))
+                try HookRunner.run(hooks.createContainer, kind: "createContainer", state: plan.stateJSON("creating", getpid()),
+                                   cwd: r.rootfs)
             }
         }
         if plan.hasMountNamespace {

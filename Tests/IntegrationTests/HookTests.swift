@@ -140,6 +140,30 @@ final class HookTests: IntegrationCase {
 
     // MARK: failures
 
+    /// Working directory, as runc: `create` runs prestart/createRuntime in the bundle,
+    /// createContainer in the rootfs (host path, before pivot_root); poststart keeps the
+    /// caller's directory.
+    func testHookWorkingDirectories() throws {
+        let out = bundle.appendingPathComponent("hooks").path
+        try setArgs(["true"])
+        try setHooks([
+            "prestart": [shHook("pwd >\(out)/prestart")],
+            "createRuntime": [shHook("pwd >\(out)/createRuntime")],
+            "createContainer": [shHook("pwd >\(out)/createContainer")],
+        ])
+        let id = newID()
+        try useTestCgroup(id)
+        let r = swiftrun(["run", "--bundle", bundle.path, id])
+        XCTAssertEqual(r.code, 0, r.err)
+        func read(_ k: String) -> String {
+            ((try? String(contentsOfFile: out + "/" + k, encoding: .utf8)) ?? "<none>").trimmingCharacters(in: .newlines)
+        }
+        let real = URL(fileURLWithPath: bundle.path).resolvingSymlinksInPath().path
+        XCTAssertEqual(read("prestart"), real)
+        XCTAssertEqual(read("createRuntime"), real)
+        XCTAssertEqual(read("createContainer"), real + "/rootfs")
+    }
+
     func testFailingCreateRuntimeHookFailsCreateAndLeavesNothing() throws {
         let marker = bundle.appendingPathComponent("hooks/poststop-ran").path
         try setArgs(["sleep", "100"])
