@@ -174,10 +174,11 @@ extension Runtime {
                     throw RuntimeError("unexpected message from container init: \(msg)")
                 }
             }
-            let record = ContainerRecord(
+            var record = ContainerRecord(
                 id: id, bundle: bundle, rootfs: rootfs.rootfs, pid: pid,
                 startTime: sr_proc_starttime(pid, nil), created: rfc3339Now(), ownerUID: geteuid(),
                 annotations: spec.annotations, cgroupPaths: cg.paths, ociVersion: spec.ociVersion)
+            record.noNewKeyring = o.noNewKeyring
             try store.save(record)
             if let pf = o.pidFile {
                 let path = try absolutePath(pf, what: "pid-file", mustExist: false)

@@ -44,6 +44,7 @@ struct ExecPlan {
     var preserveFds: Int32
     var trampolineFd: Int32
     var chrootTo: String?            // the container has no mount namespace: chroot here
+    var newKeyring: Bool             // false when the container was created --no-new-keyring
 }
 
 extension Runtime {
@@ -97,7 +98,7 @@ extension Runtime {
             containerID: id, process: prepared, terminal: proc.terminal, consoleSize: proc.consoleSize,
             noNewPrivileges: proc.noNewPrivileges, finalCPUAffinity: (proc.execCPUAffinity?.final ?? "") != "",
             seccomp: seccomp, preserveFds: o.preserveFds, trampolineFd: trampoline,
-            chrootTo: joinsMount || linux.namespace(.mount) != nil ? nil : r.rootfs)
+            chrootTo: joinsMount || linux.namespace(.mount) != nil ? nil : r.rootfs, newKeyring: !r.noNewKeyring)
         let (pid, placedV1, placedV2) = try spawn.spawn(childFd: childEnd.fd, cgroups: cg.flatMap(Cgroups.placementForJoin))
         if pid == 0 { ExecProcess.run(plan, sync: childEnd, parentEnd: parentEnd) }
         childEnd.close()
@@ -332,8 +333,9 @@ enum ExecProcess {
             try check(chroot(root), "chroot \(root)")
             try check(chdir("/"), "chdir /")
         }
-        // Like runc's setns init: a session keyring of our own, not the runtime's.
-        if sr_join_session_keyring("_ses.\(plan.containerID)") < 0
+        // Like runc's setns init: a session keyring of our own, not the runtime's (unless the
+        // container was created with --no-new-keyring).
+        if plan.newKeyring && sr_join_session_keyring("_ses.\(plan.containerID)") < 0
             && errno != ENOSYS && errno != EDQUOT && errno != EACCES && errno != EPERM {
             throw RuntimeError.sys("join session keyring _ses.\(plan.containerID)")
         }

@@ -15,6 +15,7 @@ public struct ContainerRecord {
     public var annotations: [String: String]
     public var cgroupPaths: [String: String]
     public var ociVersion: String
+    public var noNewKeyring = false       // create --no-new-keyring: exec does not make one either
 
     func json() -> JSON {
         .object([
@@ -23,6 +24,7 @@ public struct ContainerRecord {
             ("owner", .uint(UInt64(ownerUID))), ("ociVersion", .string(ociVersion)),
             ("annotations", .object(annotations.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
             ("cgroupPaths", .object(cgroupPaths.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("noNewKeyring", .bool(noNewKeyring)),
         ])
     }
 
@@ -36,11 +38,13 @@ public struct ContainerRecord {
     init?(json: JSON) {
         guard case .object(let kv) = json else { return nil }
         var s: [String: String] = [:], n: [String: UInt64] = [:], maps: [String: [String: String]] = [:]
+        var b: [String: Bool] = [:]
         for (k, v) in kv {
             switch v {
             case .string(let x): s[k] = x
             case .int(let x): n[k] = UInt64(max(0, x))
             case .uint(let x): n[k] = x
+            case .bool(let x): b[k] = x
             case .object(let o):
                 var m: [String: String] = [:]
                 for (a, b) in o { if case .string(let t) = b { m[a] = t } }
@@ -53,6 +57,7 @@ public struct ContainerRecord {
                   created: s["created"] ?? "", ownerUID: UInt32(n["owner"] ?? 0),
                   annotations: maps["annotations"] ?? [:], cgroupPaths: maps["cgroupPaths"] ?? [:],
                   ociVersion: s["ociVersion"] ?? "1.0.0")
+        noNewKeyring = b["noNewKeyring"] ?? false
     }
 }
 

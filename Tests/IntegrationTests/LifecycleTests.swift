@@ -166,6 +166,19 @@ final class LifecycleTests: IntegrationCase {
         XCTAssertEqual(swiftrun(["create", "--no-new-keyring", "-b", bundle.path, id2]).code, 0)
         XCTAssertFalse(try String(contentsOfFile: "/proc/keys", encoding: .utf8).contains(id2))
         XCTAssertEqual(swiftrun(["delete", id2]).code, 0)
+
+        // exec makes a session keyring of its own (runc's "_ses.<id>"), except in a container
+        // created with --no-new-keyring (remembered in the state).
+        try setArgs(["sleep", "100"])
+        for (flags, want) in [([String](), true), (["--no-new-keyring"], false)] {
+            let c = newID(want ? "execkeyring" : "execnokeyring")
+            try useTestCgroup(c)
+            XCTAssertEqual(swiftrun(["run", "-d"] + flags + ["-b", bundle.path, c]).code, 0)
+            XCTAssertEqual(swiftrun(["exec", "-d", c, "sleep", "10"]).code, 0)
+            let k = try String(contentsOfFile: "/proc/keys", encoding: .utf8)
+            XCTAssertEqual(k.contains("_ses.\(c)"), want, "exec keyring with \(flags)")
+            XCTAssertEqual(swiftrun(["delete", "--force", c]).code, 0)
+        }
     }
 
     func testPauseResumeAndPs() throws {
