@@ -354,7 +354,7 @@ enum ExecProcess {
         if let f = plan.seccomp, !nnp { try ContainerInit.loadSeccomp(f, sync: sync) }
         try p.applyUserAndCapabilities()
         p.applyUmask()
-        if chdir(p.cwd) < 0 { throw RuntimeError.sys("process.cwd: chdir \(p.cwd)") }
+        try enterWorkingDirectory(p.cwd)
         let path = try p.resolveExecutable()
         try p.applyNoNewPrivileges()
         if plan.finalCPUAffinity {

@@ -121,7 +121,7 @@ enum ContainerInit {
         if let f = plan.seccomp, !nnp { try loadSeccomp(f, sync: sync) }
         try p.applyUserAndCapabilities()
         p.applyUmask()
-        if chdir(p.cwd) < 0 { throw RuntimeError.sys("process.cwd: chdir \(p.cwd)") }
+        try enterWorkingDirectory(p.cwd)
         _ = try p.resolveExecutable()
         try p.applyNoNewPrivileges()
         // A notify filter's fd must reach the agent before the program runs: load it now.
@@ -177,5 +177,21 @@ enum ContainerInit {
             _ = try f.load()
         }
         try p.exec(path: path, trampolineFd: plan.trampolineFd)
+    }
+}
+
+/// chdir(process.cwd), and refuse a directory the container's root cannot reach: a cwd through
+/// a directory fd the runtime still holds (/proc/self/fd/N) would put the program in the host's
+/// filesystem (runc CVE-2024-21626). getcwd(2) reports such a directory as "(unreachable)",
+/// which glibc turns into ENOENT.
+func enterWorkingDirectory(_ cwd: String) throws {
+    if chdir(cwd) < 0 { throw RuntimeError.sys("process.cwd: chdir \(cwd)") }
+    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    if getcwd(&buf, buf.count) == nil {
+        let e = errno
+        if e == ENOENT {
+            throw RuntimeError("process.cwd: \(cwd) is outside the container's root filesystem: refusing to run it there")
+        }
+        if e != ERANGE && e != ENAMETOOLONG { throw RuntimeError.sys("process.cwd: getcwd", e) }
     }
 }

@@ -2,6 +2,39 @@ import Foundation
 import XCTest
 
 final class NamespaceAndSecurityTests: IntegrationCase {
+    /// process.cwd through a file descriptor the runtime holds while setting up (the state
+    /// directory, the sync socket, ...) must not give the program a working directory outside
+    /// its root (runc CVE-2024-21626): every such cwd is refused, by run and by exec.
+    func testCwdThroughALeakedDescriptorIsRefused() throws {
+        for n in 3...9 {
+            try editConfig { c in
+                var p = c["process"] as! [String: Any]
+                p["cwd"] = "/proc/self/fd/\(n)"
+                p["args"] = ["sh", "-c", "pwd; ls ../../.."]
+                c["process"] = p
+            }
+            let id = newID("cwdfd\(n)")
+            try useTestCgroup(id)
+            let r = swiftrun(["run", "-b", bundle.path, id])
+            XCTAssertNotEqual(r.code, 0, "fd \(n): ran in \(r.out)")
+            XCTAssertTrue(r.err.contains("process.cwd"), "fd \(n): \(r.err)")
+        }
+        try setArgs(["sleep", "100"])
+        try editConfig { c in
+            var p = c["process"] as! [String: Any]
+            p["cwd"] = "/"
+            c["process"] = p
+        }
+        let id = newID("cwdfdexec")
+        try useTestCgroup(id)
+        XCTAssertEqual(swiftrun(["run", "-d", "-b", bundle.path, id]).code, 0)
+        for n in 3...9 {
+            let r = swiftrun(["exec", "--cwd", "/proc/self/fd/\(n)", id, "sh", "-c", "pwd; ls ../../.."])
+            XCTAssertNotEqual(r.code, 0, "exec fd \(n): ran in \(r.out)")
+        }
+        XCTAssertEqual(swiftrun(["delete", "--force", id]).code, 0)
+    }
+
     func testUserNamespaceWithMappings() throws {
         try useUserNamespace()
         let r = try runShell("id -u; cat /proc/self/uid_map | tr -s ' '; echo $$; stat -c '%u %t:%T' /dev/null")
