@@ -30,9 +30,11 @@ public struct RootfsSetup {
 
     public func prepareRoot() throws {
         let prop = spec.linux?.rootfsPropagation
-        var flag = MS.slave | MS.rec
-        if let prop, let f = RootfsSetup.propagation[prop], f & MS.shared == 0 { flag = f }
-        try sys(sr_mount(nil, "/", nil, flag, nil), "make / \(prop ?? "rslave")")
+        // Before pivot_root "/" is made recursively slave (private when asked): no mount the
+        // rootfs sits on may stay shared (pivot_root: EINVAL) and nothing propagates back to the
+        // host. The requested value is applied to the new "/" in finish().
+        let flag = prop == "private" ? MS.private | MS.rec : MS.slave | MS.rec
+        try sys(sr_mount(nil, "/", nil, flag, nil), "make / \(prop == "private" ? "rprivate" : "rslave")")
         try sys(sr_mount(rootfs, rootfs, nil, MS.bind | MS.rec, nil), "bind mount rootfs \(rootfs)")
     }
 

@@ -40,7 +40,7 @@ extension RootfsSetup {
             if statvfs("/", &s) == 0 { f |= UInt(s.f_flag) & (2 | 4 | 8 | 1024 | 2048 | 4096) }
             try sys(sr_mount(nil, "/", nil, f, nil), "remount / read-only")
         }
-        if let prop = linux.rootfsPropagation, let f = RootfsSetup.propagation[prop], f & MS.shared != 0 {
+        if let prop = linux.rootfsPropagation, let f = RootfsSetup.propagation[prop] {
             try sys(sr_mount(nil, "/", nil, f, nil), "make / \(prop)")
         }
     }
