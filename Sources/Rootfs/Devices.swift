@@ -30,6 +30,8 @@ extension RootfsSetup {
                              uid: d.uid ?? 0, gid: d.gid ?? 0)
             } catch let e as SysError {
                 throw SysError("linux.devices[\(i)]: \(e.step)", errno: e.errno)
+            } catch let e as RootfsError {
+                throw RootfsError("linux.devices[\(i)]: \(e.description)")
             }
         }
         try makeDevLinks(root: root)
@@ -57,12 +59,20 @@ extension RootfsSetup {
         }
         if sr_mknodat(pfd, name, type | mode, major, minor) < 0 {
             guard errno == EEXIST else { throw SysError("mknod \(path) \(major):\(minor)") }
-            // An image may ship a regular file or stale node there: replace it.
-            if unlinkat(pfd, name, 0) < 0 { throw SysError("replace \(path)") }
-            try sys(sr_mknodat(pfd, name, type | mode, major, minor), "mknod \(path) \(major):\(minor)")
+            // config-linux.md: a file already at path that does not match the requested device
+            // MUST be an error. One that matches is kept as it is (the rootfs is the bundle's:
+            // nothing in it is replaced or chowned).
+            var st = stat()
+            if fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 { throw SysError("stat \(path)") }
+            let same = st.st_mode & S_IFMT == type
+                && (type == S_IFIFO || (sr_major(st.st_rdev) == major && sr_minor(st.st_rdev) == minor))
+            if same { return }
+            throw RootfsError("\(path): a file that is not the requested device (\(devName(type)) \(major):\(minor)) already exists there")
         }
         if fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 { throw SysError("chown \(path) \(uid):\(gid)") }
     }
+
+    private func devName(_ t: mode_t) -> String { t == S_IFCHR ? "c" : t == S_IFBLK ? "b" : "p" }
 
     private func makeDevLinks(root: RootDir) throws {
         var links: [(String, String)] = [
