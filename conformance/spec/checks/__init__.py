@@ -1,0 +1,1 @@
+"""Case modules of the spec conformance slice; see ../README.md."""
