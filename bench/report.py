@@ -27,6 +27,7 @@ def main():
     rows = [
         ("`--version` (CLI startup only)", ["version"], "ms"),
         ("`run` /bin/true, end to end", ["run"], "ms"),
+        ("`run` /bin/true after 0.3 s idle (a start on a quiet host)", ["run_idle"], "ms"),
         ("`create` (/bin/true bundle)", ["create"], "ms"),
         ("`start`", ["start"], "ms"),
         ("`delete` (stopped container)", ["delete"], "ms"),
@@ -114,6 +115,42 @@ def main():
         md.append("| " + " | ".join(r) + " |")
     md.append("")
     md.append("Binaries: " + "; ".join("%s `%s` (%s)" % (rt, res[rt]["binary"], meta["link_" + rt]) for rt in RTS) + ".\n")
+
+    # the product's promises (issue 5), tracked here rather than asserted in tests
+    def med(rt, path):
+        v = get(res[rt], path)
+        return v["median"] if isinstance(v, dict) else v
+    targets = []
+    for label, num, den, limit in [
+        ("`run` /bin/true vs crun", med(RTS[0], ["run"]), med("crun", ["run"]), 0.9),
+        ("`run` /bin/true vs runc", med(RTS[0], ["run"]), med("runc", ["run"]), 0.3),
+        ("`run` /bin/true after 0.3 s idle vs crun", med(RTS[0], ["run_idle"]), med("crun", ["run_idle"]), 0.9),
+        ("`run` /bin/true after 0.3 s idle vs runc", med(RTS[0], ["run_idle"]), med("runc", ["run_idle"]), 0.3),
+        ("`exec` vs crun", med(RTS[0], ["exec"]), med("crun", ["exec"]), 1.0),
+        ("peak RSS vs crun", med(RTS[0], ["rss_kb"]), med("crun", ["rss_kb"]), 1.0),
+        ("%d parallel create+start (total wall) vs one `run`" % par, med(RTS[0], ["conc", "wall"]),
+         med(RTS[0], ["run"]), par * 1.1),
+    ]:
+        if num is None or not den:
+            continue
+        r = num / den
+        targets.append("| %s | <= %gx | %.2fx | %s |" % (label, limit, r, "met" if r <= limit else "**not met**"))
+    md.append("## Targets\n")
+    md.append("| target | limit | measured | |\n|---|---:|---:|---|")
+    md += targets
+    md.append("")
+
+    # hand-written analysis, kept when the file is regenerated
+    keep = ""
+    try:
+        old = open(out_md).read()
+        i, j = old.find("<!-- findings -->"), old.find("<!-- /findings -->")
+        if i >= 0 and j > i:
+            keep = old[i:j + len("<!-- /findings -->")]
+    except OSError:
+        pass
+    md.append(keep or "<!-- findings -->\n## Where the time goes\n\n(see bench/PROFILE.md)\n<!-- /findings -->")
+    md.append("")
     md.append("## Method\n")
     md.append(
         "* One bundle per purpose, all from `spec-fixtures/make-bundle.sh` (busybox-static rootfs, "
