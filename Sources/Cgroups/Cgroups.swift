@@ -97,7 +97,7 @@ enum Probe {
     static func parseMountinfo(_ text: String) -> HostLayout {
         var v1: [String: V1Mount] = [:]
         var unified: String?
-        for line in text.split(separator: "\n") {
+        for line in text.split(separator: "\n") where hasCgroupFSType(line.utf8) {
             // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
             let f = line.split(separator: " ")
             guard f.count >= 10, let dash = f.firstIndex(of: "-"), dash + 3 < f.count else { continue }
@@ -116,6 +116,20 @@ enum Probe {
         }
         if v1.isEmpty { return HostLayout(mode: .v2, unified: unified) }
         return HostLayout(mode: unified == nil ? .v1 : .hybrid, v1: v1, unified: unified)
+    }
+
+    /// Whether a mountinfo line has " - cgroup" (cgroup or cgroup2 fstype): a byte scan that
+    /// skips the other mounts (a host running containers has hundreds) without splitting them.
+    static func hasCgroupFSType(_ u: Substring.UTF8View) -> Bool {
+        let pat: [UInt8] = Array(" - cgroup".utf8)
+        return u.withContiguousStorageIfAvailable { b -> Bool in
+            guard b.count >= pat.count else { return false }
+            outer: for i in 0...(b.count - pat.count) where b[i] == 32 {
+                for k in 1..<pat.count where b[i + k] != pat[k] { continue outer }
+                return true
+            }
+            return false
+        } ?? true   // not contiguous: let the full parse decide
     }
 
     /// mountinfo escapes space, tab, newline and backslash as \ooo.

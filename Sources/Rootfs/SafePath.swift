@@ -86,6 +86,7 @@ func fdPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
 
 /// Normalise a container path: absolute, no "." / ".." games ("/a/../b" -> "/b").
 func cleanPath(_ p: String) -> String {
+    if isCleanPath(p) { return p }
     var out: [Substring] = []
     for c in p.split(separator: "/") {
         if c == "." || c.isEmpty { continue }
@@ -94,3 +95,21 @@ func cleanPath(_ p: String) -> String {
     }
     return "/" + out.joined(separator: "/")
 }
+
+/// Already absolute and clean ("/", or "/a/b": no empty, "." or ".." component, no trailing
+/// slash): the common case, answered from the bytes without splitting.
+private func isCleanPath(_ p: String) -> Bool {
+    var p = p
+    return p.withUTF8 { b -> Bool in
+        guard b.count > 0, b[0] == 47 else { return false }
+        if b.count == 1 { return true }
+        var start = 1
+        for i in 1...b.count where i == b.count || b[i] == 47 {
+            let n = i - start
+            if n == 0 || (n == 1 && b[start] == 46) || (n == 2 && b[start] == 46 && b[start + 1] == 46) { return false }
+            start = i + 1
+        }
+        return true
+    }
+}
+

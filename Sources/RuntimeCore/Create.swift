@@ -41,6 +41,11 @@ extension Runtime {
     /// Returns the init's pid and the state record.
     @discardableResult
     public func create(id: String, options o: CreateOptions) throws -> ContainerRecord {
+        try createWithSpec(id: id, options: o).record
+    }
+
+    /// create, also returning the decoded config (`run` starts with it, without re-reading).
+    func createWithSpec(id: String, options o: CreateOptions) throws -> (record: ContainerRecord, spec: Spec) {
         try StateStore.validate(id: id)
         let bundle = try absolutePath(o.bundle, what: "bundle")
         let configFile = bundle + "/config.json"
@@ -184,7 +189,7 @@ extension Runtime {
                 let path = try absolutePath(pf, what: "pid-file", mustExist: false)
                 try writeAtomically(path, Array(String(pid).utf8), mode: 0o644)
             }
-            return record
+            return (record, spec)
         } catch {
             undo.run(store: store, id: id)
             // A failing create hook: "stop the container, and continue the lifecycle at step 12"

@@ -12,11 +12,11 @@ extension Runtime {
         if !detach { _ = forwarded.withUnsafeBufferPointer { sr_catch_signals($0.baseAddress, Int32($0.count)) } }
         var options = options
         options.foreground = !detach
-        let r = try create(id: id, options: options)
+        let (r, spec) = try createWithSpec(id: id, options: options)
         do {
             let lock = try store.lock(id)
             defer { lock.release() }
-            try startInit(r, spec: try store.loadSpec(id))
+            try startInit(r, spec: spec)
         } catch {
             if fileExists(store.dir(id)) { try? destroy(r, status: .running) }
             throw error
