@@ -14,11 +14,16 @@ fi
 if [[ ! -x $swiftrun ]]; then
     (cd "$repo" && swift build -c release) || { echo "run-all.sh: swift build failed" >&2; exit 1; }
 fi
+# the peers, and what run.py needs (static C checker, busybox rootfs, ip)
 missing=()
-[[ -x /usr/sbin/runc ]] || missing+=(runc)
-[[ -x /usr/bin/crun ]] || missing+=(crun)
+for p in runc crun gcc libc6-dev busybox-static iproute2 python3 util-linux; do
+    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
+done
 if [[ ${#missing[@]} -gt 0 ]]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 || true
+    echo "run-all.sh: installing ${missing[*]}" >&2
+    inst() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2; }
+    inst || { apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 && inst; } ||
+        { echo "run-all.sh: apt-get install ${missing[*]} failed" >&2; exit 1; }
 fi
 work=$(mktemp -d /tmp/swift-test-conf-all.XXXXXX)
 trap 'rm -rf -- "$work"' EXIT
