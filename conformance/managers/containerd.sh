@@ -148,10 +148,6 @@ tar -C "$T/oci" -cf "$T/image.tar" . && c images import "$T/image.tar" >/dev/nul
 # ---- scenarios -----------------------------------------------------------------
 # Each scenario prints diagnostics to stdout (captured into the log) and
 # returns 0 (pass) or 1 (fail).
-expect() {  # expect DESC ACTUAL WANTED
-    if [[ $2 == "$3" ]]; then echo "ok: $1 = '$2'"; return 0; fi
-    echo "FAIL: $1: got '$2', want '$3'"; return 1
-}
 status() { c task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $3}'; }
 tpid() { c task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $2}'; }
 wait_status() {  # wait_status ID STATUS: up to 5 s (fails at once if there is no task)
@@ -324,13 +320,7 @@ for rt in "${RUNTIMES[@]}"; do
 done
 
 # ---- table ---------------------------------------------------------------------
-printf '\n%-40s' scenario
-for rt in "${RUNTIMES[@]}"; do printf ' %-9s' "$(basename "$rt")"; done; echo
-for s in "${SCEN[@]}"; do
-    printf '%-40s' "${DESC[$s]}"
-    for rt in "${RUNTIMES[@]}"; do printf ' %-9s' "${RES[$(basename "$rt"),$s]}"; done; echo
-done
-echo "logs: $LOGDIR"
+mgr_table 40
 
 # ---- teardown and leftovers --------------------------------------------------------
 cleanup; trap - EXIT

@@ -184,10 +184,6 @@ tar -C "$T/bundle/rootfs" -c . | dk import - "$IMG" >/dev/null || die "docker im
 
 # ---- scenarios -----------------------------------------------------------------
 # Each prints diagnostics to stdout (the log) and returns 0 pass, 1 fail, 2 skip.
-expect() {  # expect DESC ACTUAL WANTED
-    if [[ $2 == "$3" ]]; then echo "ok: $1 = '$2'"; return 0; fi
-    echo "FAIL: $1: got '$2', want '$3'"; return 1
-}
 cur_rt=
 drun() { dk run --runtime "$cur_rt" "$@"; }
 cgpath() {  # cgpath PID CONTROLLER -> /sys/fs/cgroup/CONTROLLER/<path>
@@ -265,14 +261,7 @@ s_pause() {
     return $ok
 }
 s_tty() {
-    local q; q=$(printf '%q ' "$DOCKER" -H "unix://$T/docker.sock" run -it --rm --runtime "$cur_rt" \
-        "$IMG" sh -c 'tty; exit 5')
-    local out; out=$(timeout 60 script -qec "$q" /dev/null </dev/null 2>&1); local rc=$?
-    out=${out//$'\r'/}; echo "$out"
-    local ok=0
-    expect rc $rc 5 || ok=1
-    [[ $out == *"/dev/pts/"* ]] || { echo "FAIL: tty is not /dev/pts/N"; ok=1; }
-    return $ok
+    mgr_tty 5 "$DOCKER" -H "unix://$T/docker.sock" run -it --rm --runtime "$cur_rt" "$IMG" sh -c 'tty; exit 5'
 }
 s_error() {
     local c=err-$RANDOM ok=0
@@ -363,18 +352,10 @@ sed -E -e "s|$T|\$T|g" -e 's/[0-9a-f]{64}/ID/g' -e 's#/(runc-process|pty)[0-9]+#
 
 # ---- table ---------------------------------------------------------------------
 fails=0
-printf '\n%-36s' scenario
-for rt in "${RUNTIMES[@]}"; do printf ' %-9s' "$rt"; done; echo
-for s in "${SCEN[@]}"; do
-    printf '%-36s' "${DESC[$s]}"
-    for rt in "${RUNTIMES[@]}"; do
-        printf ' %-9s' "${RES[$rt,$s]}"; [[ ${RES[$rt,$s]} == FAIL ]] && fails=1
-    done; echo
-done
+mgr_table 36 || fails=1
 echo "dockerd [${started:-defaults}] storage=$driver network=$NET; scenarios ${t_scen}s"
 echo "runtime invocations (swiftrun via the shim): $LOGDIR/runtime-argv.log"
 sed 's/^/  /' "$LOGDIR/runtime-argv.log"
-echo "logs: $LOGDIR"
 
 # ---- teardown, then look for leftovers ----------------------------------------------
 cleanup; trap - EXIT

@@ -45,3 +45,38 @@ mgr_runtime() {
     [[ -x $RT ]] || RT=$(command -v "$RT") || die "runtime '$1' not found"
     RT=$(realpath -e "$RT")
 }
+
+# expect DESC ACTUAL WANTED: one checked value, logged.
+expect() {
+    if [[ $2 == "$3" ]]; then echo "ok: $1 = '$2'"; return 0; fi
+    echo "FAIL: $1: got '$2', want '$3'"; return 1
+}
+
+# mgr_tty WANT_RC CMD...: run CMD on a pty (script(1)); its output (without \r and NUL) must
+# name a /dev/pts/N and it must exit WANT_RC.
+mgr_tty() {
+    local want=$1 q out rc ok=0; shift
+    q=$(printf '%q ' "$@")
+    out=$(timeout 60 script -qec "$q" /dev/null </dev/null 2>&1); rc=$?
+    out=$(tr -d '\0\r' <<<"$out"); echo "$out"
+    expect rc $rc "$want" || ok=1
+    [[ $out == *"/dev/pts/"* ]] || { echo "FAIL: tty is not /dev/pts/N"; ok=1; }
+    return $ok
+}
+
+# mgr_table WIDTH: the scenario x runtime table from SCEN, DESC, RES[<runtime name>,<scenario>]
+# and RUNTIMES (paths or names); non-zero if any cell is FAIL.
+mgr_table() {
+    local w=$1 s rt bad=0
+    printf "\n%-${w}s" scenario
+    for rt in "${RUNTIMES[@]}"; do printf ' %-9s' "$(basename "$rt")"; done; echo
+    for s in "${SCEN[@]}"; do
+        printf "%-${w}s" "${DESC[$s]}"
+        for rt in "${RUNTIMES[@]}"; do
+            printf ' %-9s' "${RES[$(basename "$rt"),$s]}"
+            [[ ${RES[$(basename "$rt"),$s]} == FAIL ]] && bad=1
+        done; echo
+    done
+    echo "logs: $LOGDIR"
+    return $bad
+}
