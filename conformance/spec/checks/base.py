@@ -5,7 +5,7 @@ import os
 import subprocess
 import time
 
-from .harness import CG_PARENT, check_facts, eqf, expected_caps, mount_has, wait_status
+from .harness import use_userns, CG_PARENT, check_facts, eqf, expected_caps, mount_has, wait_status
 
 
 def t_default(h, t):
@@ -247,13 +247,7 @@ def t_joinns(h, t):
 
 def t_userns(h, t):
     def mut(c, b):
-        c["linux"]["namespaces"].append({"type": "user"})
-        c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-        c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
-        c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/sys/fs/cgroup"]
-        for m in c["mounts"]:
-            if m["destination"] == "/sys":
-                m.update({"type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]})
+        use_userns(c)
     f, cfg, _ = h.run("userns", mut, ["facts"])
     check_facts(t, "ns.user.uidMappings", f, eqf("uid_map", "0 100000 65536"))
     check_facts(t, "ns.user.gidMappings", f, eqf("gid_map", "0 200000 65536"))

@@ -283,6 +283,18 @@ def parse(text):
     return facts
 
 
+def use_userns(c):
+    """A new user namespace mapping 0-65535 to 100000/200000: no cgroup mount, /sys bound
+    from the host (a sysfs mount needs a network namespace owned by that user ns)."""
+    c["linux"]["namespaces"].append({"type": "user"})
+    c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+    c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/sys/fs/cgroup"]
+    for m in c["mounts"]:
+        if m["destination"] == "/sys":
+            m.update({"type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]})
+
+
 def check_facts(t, name, facts, fn):
     """fn(facts) -> (ok, reason) or raises KeyError (missing fact)."""
     if "_error" in facts:

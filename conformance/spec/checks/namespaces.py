@@ -5,7 +5,7 @@ duplicated type) and an unknown type, file ownership with a user namespace."""
 import os
 import time
 
-from .harness import check_facts, eqf
+from .harness import use_userns, check_facts, eqf
 
 MONO_OFF, BOOT_OFF = 100000, 200000
 
@@ -88,13 +88,7 @@ def t_userns_files(h, t):
     before = {}
 
     def mut(c, b):
-        c["linux"]["namespaces"].append({"type": "user"})
-        c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-        c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
-        c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/sys/fs/cgroup"]
-        for m in c["mounts"]:
-            if m["destination"] == "/sys":
-                m.update({"type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]})
+        use_userns(c)
         d = os.path.join(b, "data", "owned")
         os.makedirs(d, exist_ok=True)
         os.chown(d, 100000, 200000)
