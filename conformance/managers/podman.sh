@@ -39,6 +39,9 @@ pm() {
         --runtime "$cur_rt" "$@"
 }
 UL=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+# the same for containers podman makes itself (a pod's infra container)
+export CONTAINERS_CONF=$T/containers.conf
+printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n' >"$CONTAINERS_CONF"
 
 cleanup() {
     local rt
@@ -90,6 +93,8 @@ trap cleanup EXIT
 
 # ---- image -------------------------------------------------------------------
 "$repo/spec-fixtures/make-bundle.sh" "$T/bundle" >/dev/null || die "make-bundle.sh failed"
+printf '#!/bin/sh\nexec sleep 100000\n' >"$T/bundle/rootfs/pause"   # a pod's infra command
+chmod 755 "$T/bundle/rootfs/pause"
 cur_rt=${RUNTIMES[0]}
 tar -C "$T/bundle/rootfs" -c . | pm import - "$IMG" >/dev/null || die "podman import failed"
 
@@ -187,6 +192,46 @@ s_error() {
     echo "rc=$rc (runc/crun: 127 = command not found)"
     return 0
 }
+s_userns() {
+    # --uidmap: the user-namespace path (maps written by the runtime, namespaces owned by it)
+    local out; out=$(pm run --rm "${UL[@]}" --uidmap 0:100000:65536 --gidmap 0:100000:65536 "$IMG" \
+        sh -c 'id -u; cat /proc/self/uid_map; touch /tmp/f; stat -c %u /tmp/f' 2>&1); local rc=$?
+    echo "$out"; expect rc $rc 0 || return 1
+    expect "uid, uid_map, file owner" "$(echo $out)" "0 0 100000 65536 0"
+}
+s_pod() {
+    # a pod: the infra container's net/ipc/uts namespaces joined by path by the others
+    local ok=0 out a b
+    pm pod create --name "pod-$RANDOM-p" --infra-image "$IMG" --infra-command /pause >"$T/pod.id" || return 1
+    local p; p=$(cat "$T/pod.id")
+    pm pod start "$p" >/dev/null || { ok=1; }
+    pm run -d --name "$p-a" --pod "$p" "${UL[@]}" "$IMG" sleep 100 >/dev/null || ok=1
+    a=$(pm exec "$p-a" sh -c 'for n in net ipc uts; do readlink /proc/self/ns/$n; done' 2>&1)
+    b=$(pm run --rm --pod "$p" "${UL[@]}" "$IMG" sh -c 'for n in net ipc uts; do readlink /proc/self/ns/$n; done' 2>&1)
+    echo "a: $a"; echo "b: $b"
+    [[ -n $a && $a == "$b" && $a == *net:* ]] || { echo "FAIL: the pod's containers do not share net/ipc/uts"; ok=1; }
+    [[ $a != "$(readlink /proc/self/ns/net)"* ]] || { echo "FAIL: host netns"; ok=1; }
+    pm pod rm -f -t 0 "$p" >/dev/null || { echo "FAIL: pod rm"; ok=1; }
+    return $ok
+}
+s_exectty() {
+    local c=ext-$RANDOM ok=0
+    pm run -d --name "$c" "${UL[@]}" "$IMG" sleep 100 >/dev/null || { pm rm -f "$c"; return 1; }
+    mgr_tty 4 podman --root "$T/storage" --runroot "$T/run" --tmpdir "$T/tmp" \
+        --cgroup-manager cgroupfs --events-backend file --runtime "$cur_rt" \
+        exec -it "$c" sh -c 'tty; exit 4' || ok=1
+    pm rm -f -t 0 "$c" >/dev/null
+    return $ok
+}
+s_secopts() {
+    local out; out=$(pm run --rm "${UL[@]}" --read-only --cap-drop ALL --cap-add NET_ADMIN \
+        --security-opt no-new-privileges "$IMG" sh -c 'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\t" " "; touch /x 2>&1' 2>&1)
+    echo "$out"
+    [[ $out == *"CapEff: 0000000000001000"* && $out == *"NoNewPrivs: 1"* && $out == *"Seccomp: 2"* \
+        && $out == *"Read-only file system"* ]] || { echo "FAIL: caps/nnp/seccomp/read-only"; return 1; }
+    out=$(pm run --rm "${UL[@]}" --security-opt seccomp=unconfined "$IMG" grep Seccomp: /proc/self/status 2>&1)
+    expect "seccomp=unconfined" "$(echo $out)" "Seccomp: 0"
+}
 
 s_errclean() {
     # after a failed create podman runs `RUNTIME delete --force ID` on a
@@ -197,7 +242,7 @@ s_errclean() {
     expect "lines of output" "$(printf '%s\n' "$out" | wc -l)" 1
 }
 
-SCEN=(echo exitcode detached netnone netdefault limits pause tty error errclean)
+SCEN=(echo exitcode detached netnone netdefault limits pause tty error errclean userns pod exectty secopts)
 declare -A DESC=(
     [echo]="run --rm echo hi"
     [exitcode]="exit code (sh -c 'exit 3')"
@@ -209,6 +254,10 @@ declare -A DESC=(
     [tty]="run -it (console socket)"
     [error]="runtime error reaches user"
     [errclean]="failed create: no cleanup noise"
+    [userns]="--uidmap/--gidmap (user namespace)"
+    [pod]="pod: net/ipc/uts joined by path"
+    [exectty]="exec -it (console socket)"
+    [secopts]="--read-only/--cap-*/nnp/seccomp"
 )
 declare -A RES=()
 for rt in "${RUNTIMES[@]}"; do
@@ -230,7 +279,8 @@ for rt in "${RUNTIMES[@]}"; do
 done
 
 # ---- table ---------------------------------------------------------------------
-mgr_table 34
+fails=0
+mgr_table 36 || fails=1
 
 # ---- leftovers (checked after cleanup runs: see trap) ---------------------------
 cleanup; trap - EXIT
@@ -240,3 +290,4 @@ for ns in /run/netns/netns-*; do [[ -e $ns && -z ${netns_before[$ns]:-} ]] && { 
 for d in /sys/fs/cgroup/*/libpod_parent; do [[ -d $d && -z ${cg_before[$d]:-} ]] && { echo "LEFTOVER cgroup $d"; left=1; }; done
 [[ -z $had_netavark_fw ]] && iptables -S NETAVARK_FORWARD >/dev/null 2>&1 && { echo "LEFTOVER iptables chain NETAVARK_FORWARD"; left=1; }
 ((left)) || echo "teardown: no leftover mounts, netns, cgroups or netavark iptables chains"
+exit $((fails | left))
