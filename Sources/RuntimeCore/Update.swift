@@ -80,11 +80,15 @@ extension Runtime {
         var next = monotonicMs() + interval
         while true {
             // Gone: stopped, deleted (state file removed) or its pid reused by another container.
-            guard let cur = try? store.load(id), cur.startTime == r.startTime, status(cur) != .stopped else { return }
+            let cur = try? store.load(id)
+            let alive = cur != nil && cur!.startTime == r.startTime && status(cur!) != .stopped
+            // Counted before returning too: an OOM kill of the init itself stops the container
+            // within the same poll interval.
             if let n = Cgroups.oomKillCount(paths: r.cgroupPaths), n != ooms {
                 if n > ooms { for _ in 0..<min(n - ooms, 1000) { emit("{\"type\":\"oom\",\"id\":\(quotedID)}") } }
                 ooms = n
             }
+            if !alive { return }
             let now = monotonicMs()
             if now >= next {
                 if let e = try? statsEvent() { emit(e) }
