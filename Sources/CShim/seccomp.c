@@ -87,6 +87,55 @@ int sr_seccomp_load_bpf(const void *prog, size_t len, unsigned int flags) {
     return (int)r;
 }
 
+#define SR_AUDIT_ARCH_X86_64 0xc000003eU
+#define SR_X32_BIT 0x40000000U
+
+int sr_seccomp_prepend_enosys(void **prog, size_t *len, const struct sr_enosys_arch *arches, int n) {
+    if (n < 0 || n > 16 || *len % sizeof(struct sock_filter) != 0) return -EINVAL;
+    /* at most 1 + 5 per arch + 2 instructions: every jump stays below 255 */
+    struct sock_filter st[1 + 5 * 16 + 2];
+    int fix_enosys[64], fix_filter[64], nfe = 0, nff = 0;   /* (index << 1) | (0: jt, 1: jf) */
+    int m = 0;
+    st[m++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4);   /* arch */
+    for (int i = 0; i < n; i++) {
+        const struct sr_enosys_arch *a = &arches[i];
+        int x86 = a->audit_arch == SR_AUDIT_ARCH_X86_64;
+        int size = x86 ? 5 : 3;   /* jeq, ld nr, [jset,] jgt [, jgt] */
+        st[m++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, a->audit_arch, 0, (unsigned char)(size - 1));
+        st[m++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);   /* nr */
+        if (x86) st[m++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, SR_X32_BIT, 1, 0);
+        st[m] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, a->max_nr, 0, 0);
+        fix_enosys[nfe++] = m << 1; fix_filter[nff++] = (m << 1) | 1; m++;
+        if (x86) {
+            st[m] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, a->max_x32_nr, 0, 0);
+            fix_enosys[nfe++] = m << 1; fix_filter[nff++] = (m << 1) | 1; m++;
+        }
+    }
+    st[m] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 1);                /* other arch */
+    m++;
+    int enosys = m;
+    st[m++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA));
+    int filter = m;
+    for (int k = 0; k < nfe; k++) {
+        int at = fix_enosys[k] >> 1;
+        st[at].jt = (unsigned char)(enosys - at - 1);
+    }
+    for (int k = 0; k < nff; k++) {
+        int at = fix_filter[k] >> 1;
+        st[at].jf = (unsigned char)(filter - at - 1);
+    }
+    size_t add = (size_t)m * sizeof(struct sock_filter);
+    if ((*len + add) / sizeof(struct sock_filter) > 4096) return -E2BIG;   /* BPF_MAXINSNS */
+    char *out = malloc(*len + add);
+    if (!out) return -ENOMEM;
+    memcpy(out, st, add);
+    memcpy(out + add, *prog, *len);
+    free(*prog);
+    *prog = out;
+    *len += add;
+    return 0;
+}
+
 int sr_seccomp_send_fd(const char *path, int fd, const void *buf, size_t len, const char **step) {
     struct sockaddr_un addr;
     memset(&addr, 0, sizeof addr);

@@ -32,6 +32,10 @@ int sr_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t a
 int sr_pivot_root(const char *new_root, const char *put_old) {
     return (int)syscall(SYS_pivot_root, new_root, put_old);
 }
+long sr_syscall3(long nr, unsigned long a1, unsigned long a2, unsigned long a3) {
+    return syscall(nr, a1, a2, a3);
+}
+
 int sr_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) {
     return prctl(option, a2, a3, a4, a5);
 }

@@ -52,6 +52,8 @@ public final class SeccompFilter: CustomStringConvertible {
     public private(set) var ruleCount = 0
     /// Rules skipped because their action equals the default action (per syscall name).
     public private(set) var redundantRules = 0
+    /// Architectures the -ENOSYS stub covers (0: no stub; EnosysStub.swift).
+    public private(set) var enosysStubArches = 0
     /// Some added rule uses SCMP_ACT_NOTIFY: load() returns a listener fd.
     public private(set) var usesNotify = false
     /// The resolved default action (SCMP_ACT_* value with errno data).
@@ -85,8 +87,10 @@ public final class SeccompFilter: CustomStringConvertible {
         // Kernel errno from seccomp_load instead of libseccomp's generic -ECANCELED (best effort).
         _ = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)
 
+        var archTokens: [UInt32] = []
         for (i, name) in config.architectures.enumerated() {
             let token = try Arches.resolve(name, field: "\(f).architectures[\(i)]")
+            archTokens.append(token)
             rc = seccomp_arch_add(ctx, token)
             if rc < 0 && rc != -EEXIST {  // EEXIST: the native arch, always present
                 throw SeccompError.call("\(f).architectures[\(i)]: seccomp_arch_add(\(name))", rc)
@@ -103,17 +107,27 @@ public final class SeccompFilter: CustomStringConvertible {
         if usesNotify && (config.listenerPath ?? "").isEmpty {
             throw SeccompError("\(f).listenerPath: required when SCMP_ACT_NOTIFY is used")
         }
-        if wantWaitKill && usesNotify {
-            // libseccomp 2.5.4 has no SCMP_FLTATR_CTL_WAITKILL: export the program now and
-            // install it with seccomp(2) ourselves (as crun always does).
+        let stub = EnosysStub.applies(defaultAction: def)
+            ? EnosysStub.arches(native: seccomp_arch_native(), archTokens: archTokens,
+                                names: config.syscalls.flatMap(\.names))
+            : []
+        enosysStubArches = stub.count
+        if (wantWaitKill && usesNotify) || !stub.isEmpty {
+            // Export the program and install it with seccomp(2) ourselves (as crun always
+            // does): libseccomp 2.5.4 has no SCMP_FLTATR_CTL_WAITKILL, and cannot add the stub.
             var buf: UnsafeMutableRawPointer?
             var len = 0
             rc = sr_seccomp_export(ctx, &buf, &len)
             if rc < 0 { throw SeccompError.call("seccomp_export_bpf", rc) }
             defer { free(buf) }
+            if !stub.isEmpty {
+                rc = stub.withUnsafeBufferPointer { sr_seccomp_prepend_enosys(&buf, &len, $0.baseAddress, Int32($0.count)) }
+                if rc < 0 { throw SeccompError.call("seccomp: ENOSYS stub", rc) }
+            }
             rawProgram = Array(UnsafeRawBufferPointer(start: buf, count: len))
-            rawFlags |= Flags.newListener | Flags.waitKillableRecv
-            if rawFlags & Flags.tsync != 0 { rawFlags |= Flags.tsyncESRCH }
+            if usesNotify { rawFlags |= Flags.newListener }
+            if wantWaitKill && usesNotify { rawFlags |= Flags.waitKillableRecv }
+            if usesNotify && rawFlags & Flags.tsync != 0 { rawFlags |= Flags.tsyncESRCH }
         }
         // WAIT_KILLABLE_RECV without any NOTIFY rule: nothing to wait on; the kernel rejects
         // the flag without NEW_LISTENER, so it is dropped (libseccomp 2.6 does the same).

@@ -87,6 +87,35 @@ final class SeccompKernelTests: XCTestCase {
         XCTAssertEqual(code, 0)
     }
 
+    /// runc's -ENOSYS stub: with a deny-by-default profile, a syscall numbered above all the
+    /// profile names gets ENOSYS (a newer libc falls back); one below gets the default action.
+    func testEnosysStubForSyscallsNewerThanTheProfile() throws {
+        var cfg = SeccompConfig(defaultAction: "SCMP_ACT_ERRNO")   // EPERM
+        cfg.architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
+        // highest named on x86_64: exit_group (231)
+        cfg.syscalls = [SeccompSyscall(names: ["exit_group", "exit", "getpid", "prctl", "rt_sigreturn", "write"],
+                                       action: "SCMP_ACT_ALLOW")]
+        let f = try SeccompFilter(cfg)
+        XCTAssertEqual(f.enosysStubArches, 2, "x86_64 (native + x32) and x86")
+        let code = inChild {
+            if sr_prctl(38 /* PR_SET_NO_NEW_PRIVS */, 1, 0, 0, 0) != 0 { return 90 }
+            do { _ = try f.load() } catch { fputs("load: \(error)\n", stderr); return 91 }
+            if getpid() <= 0 { return 1 }
+            if sr_syscall3(291 /* epoll_create1 */, 0, 0, 0) != -1 || errno != ENOSYS { return 2 }  // > 231: stub
+            // x32 numbers (bit 30) have their own limit: here rt_sigreturn's x32 number, 513
+            if sr_syscall3(0x4000_0000 | 600, 0, 0, 0) != -1 || errno != ENOSYS { return 4 }
+            if sr_syscall3(0x4000_0000 | 300, 0, 0, 0) != -1 || errno != EPERM { return 5 }
+            if mkdir("/tmp/swiftrun-seccomp-never", 0o700) != -1 || errno != EPERM { return 3 }  // 83: default
+            return 0
+        }
+        XCTAssertEqual(code, 0)
+        // No stub when the default allows or already answers ENOSYS.
+        XCTAssertEqual(try SeccompFilter(SeccompConfig(defaultAction: "SCMP_ACT_ALLOW")).enosysStubArches, 0)
+        var e = SeccompConfig(defaultAction: "SCMP_ACT_ERRNO"); e.defaultErrnoRet = 38
+        e.syscalls = cfg.syscalls
+        XCTAssertEqual(try SeccompFilter(e).enosysStubArches, 0)
+    }
+
     func testPodmanProfileLoads() throws {
         let f = try SeccompFilter(podmanDefaultProfile())
         let code = inChild {

@@ -26,6 +26,19 @@ int sr_seccomp_export(scmp_filter_ctx ctx, void **out, size_t *len);
  * seccomp syscall: async-signal-safe. */
 int sr_seccomp_load_bpf(const void *prog, size_t len, unsigned int flags);
 
+/* runc's -ENOSYS stub: a syscall numbered above every syscall a profile names, for an
+   architecture the filter covers, returns ENOSYS instead of the default action, so a libc
+   newer than the profile falls back (clone3, faccessat2, fchmodat2, ...) instead of failing
+   with EPERM. One entry per AUDIT_ARCH; on x86_64, x32 calls (bit 30) have their own limit.
+   A limit of UINT32_MAX means "no stub" for that mode. */
+struct sr_enosys_arch {
+    uint32_t audit_arch;
+    uint32_t max_nr;       /* highest syscall number the profile names (native ABI) */
+    uint32_t max_x32_nr;   /* x86_64 only: the same for x32 numbers (bit 30 set) */
+};
+/* Prepend the stub to the program in *prog (malloc'ed, *len bytes); 0 or -errno. */
+int sr_seccomp_prepend_enosys(void **prog, size_t *len, const struct sr_enosys_arch *arches, int n);
+
 /* Connect to the AF_UNIX SOCK_STREAM socket at path and send buf with fd attached (SCM_RIGHTS)
  * to the first sendmsg; the rest of buf, if any, goes out in further sends without fds. The
  * connection is closed before returning. On failure *step names what failed

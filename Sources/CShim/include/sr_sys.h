@@ -18,6 +18,8 @@ int sr_umount2(const char *target, int flags);
 int sr_mount_setattr(int dirfd, const char *path, unsigned int flags, uint64_t attr_set, uint64_t attr_clr, uint64_t propagation);
 int sr_pivot_root(const char *new_root, const char *put_old);
 int sr_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
+/* syscall(2) by number with up to three arguments (-1 and errno on failure). */
+long sr_syscall3(long nr, unsigned long a1, unsigned long a2, unsigned long a3);
 int sr_setns(int fd, int nstype);
 int sr_unshare(int flags);
 int sr_close_range(unsigned int first, unsigned int last, unsigned int flags);
