@@ -268,6 +268,19 @@ s_nethost() {  # host interfaces come and go (other containers): compare the net
     done
     echo "ok: host interfaces visible"
 }
+s_withns() {  # --with-ns: join another task's network/ipc/uts namespaces by path
+    local out rc ok=0 want
+    c run -d --null-io "${R[@]}" "$IMG" "$id" sleep 100 || { fin "$id"; return 1; }
+    local p; p=$(tpid "$id")
+    want=$(for n in net ipc uts; do readlink "/proc/$p/ns/$n"; done)
+    out=$(c run --rm "${R[@]}" --with-ns "network:/proc/$p/ns/net" --with-ns "ipc:/proc/$p/ns/ipc" \
+        --with-ns "uts:/proc/$p/ns/uts" "$IMG" "$id-j" sh -c 'for n in net ipc uts; do readlink /proc/self/ns/$n; done' 2>&1); rc=$?
+    echo "task $id: $want"; echo "joined: $out"
+    expect rc $rc 0 || ok=1
+    expect namespaces "$(echo $out)" "$(echo $want)" || ok=1
+    fin "$id"
+    return $ok
+}
 s_error() {
     local out rc ok=0
     out=$(c run --rm "${R[@]}" "$IMG" "$id" /nonexistent 2>&1); rc=$?
@@ -286,7 +299,7 @@ s_error() {
     return $ok
 }
 
-SCEN=(echo exitcode detached pause memory tty exectty netdefault nethost error)
+SCEN=(echo exitcode detached pause memory tty exectty netdefault nethost withns error)
 declare -A DESC=(
     [echo]="run --rm echo hi"
     [exitcode]="exit code (sh -c 'exit 3')"
@@ -297,6 +310,7 @@ declare -A DESC=(
     [exectty]="task exec --tty (/dev/pts/N, exit 6)"
     [netdefault]="default netns (only lo)"
     [nethost]="--net-host (host interfaces)"
+    [withns]="--with-ns net/ipc/uts of another task"
     [error]="runtime error reaches user, no leftovers"
 )
 declare -A RES=()

@@ -300,6 +300,19 @@ s_secopts() {
     expect "--user 1000" "$out" "1000 /home/user" || ok=1
     return $ok
 }
+s_joinns() {  # --network/--ipc/--pid container:X: the runtime joins X's namespaces by path
+    local c=join-$RANDOM ok=0 a b
+    drun -d --name "$c" --ipc shareable "$IMG" sleep 100 >/dev/null || { dk rm -f "$c" >/dev/null 2>&1; return 1; }
+    local ns='for n in net ipc pid; do readlink /proc/self/ns/$n; done'
+    a=$(dk exec "$c" sh -c "$ns" 2>&1)
+    b=$(drun --rm --network "container:$c" --ipc "container:$c" --pid "container:$c" "$IMG" \
+        sh -c "$ns; ps -o comm | grep -c sleep" 2>&1)
+    echo "in $c: $a"; echo "joined: $b"
+    [[ -n $a && $b == "$a"* ]] || { echo "FAIL: not in $c's net/ipc/pid namespaces"; ok=1; }
+    [[ ${b##*$'\n'} == 1 ]] || { echo "FAIL: $c's sleep not visible in the joined pid namespace"; ok=1; }
+    dk rm -f "$c" >/dev/null
+    return $ok
+}
 s_clean() {  # after removing every container: no cgroup, runtime state or mount left
     local ids; ids=$(dk ps -aq); [[ -z $ids ]] || dk rm -f $ids >/dev/null
     sleep 0.5
@@ -312,7 +325,7 @@ s_clean() {  # after removing every container: no cgroup, runtime state or mount
     return $ok
 }
 
-SCEN=(echo exitcode detached netnone bridge limits pause tty error secopts clean)
+SCEN=(echo exitcode detached netnone bridge limits pause tty error secopts joinns clean)
 declare -A DESC=(
     [echo]="run --rm echo hi"
     [exitcode]="exit code (sh -c 'exit 3')"
@@ -324,6 +337,7 @@ declare -A DESC=(
     [tty]="run -it (/dev/pts/N, exit 5)"
     [error]="runtime error to user, rc 127/126"
     [secopts]="--read-only/--cap-drop ALL/--user"
+    [joinns]="--network/--ipc/--pid container:X"
     [clean]="no cgroup/state/mount left after rm"
 )
 declare -A RES=()
