@@ -54,5 +54,6 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["OCISpec"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "ProcessSetupTests", dependencies: ["ProcessSetup"]),
+        .testTarget(name: "RootfsTests", dependencies: ["Rootfs"]),
     ]
 )
