@@ -165,15 +165,3 @@ struct Obj {
     }
     func object(_ key: String) throws(SpecError) -> Obj? { try self[key]?.object() }
 }
-
-extension String {
-    /// Whether `needle` occurs in this string (bytewise). The stdlib's substring `contains`
-    /// lives in _StringProcessing, which this package does not link (see Package.swift).
-    public func includes(_ needle: String) -> Bool {
-        let h = Array(utf8), n = Array(needle.utf8)
-        if n.isEmpty { return true }
-        if n.count > h.count { return false }
-        for i in 0...(h.count - n.count) where h[i] == n[0] && Array(h[i..<(i + n.count)]) == n { return true }
-        return false
-    }
-}

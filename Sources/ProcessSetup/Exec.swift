@@ -49,7 +49,7 @@ extension PreparedProcess {
                 if Self.checkExecutable(candidate) == nil { return candidate }
             }
         }
-        throw ProcessSetupError("exec: \(quoted(name)): executable file not found in $PATH", errno: ENOENT)
+        throw ProcessSetupError("exec: \(quoted(name)): executable file not found in $PATH", errno: ENOENT, exitStatus: 127)
     }
 
     /// nil when `path` is a non-directory the caller may execute; the errno otherwise.

@@ -15,10 +15,14 @@ public struct ProcessSetupError: Error, CustomStringConvertible, Equatable {
     public let message: String
     /// errno of the failed syscall; nil for configuration errors found by prepare().
     public let errno: Int32?
+    /// Exit status of a container init that fails with this after `start`: 127 (the shell's
+    /// "command not found") when no executable was found on $PATH, else 1.
+    public let exitStatus: Int32
 
-    public init(_ message: String, errno: Int32? = nil) {
+    public init(_ message: String, errno: Int32? = nil, exitStatus: Int32 = 1) {
         self.message = message
         self.errno = errno
+        self.exitStatus = exitStatus
     }
 
     public var description: String { message }

@@ -55,15 +55,15 @@ enum ContainerInit {
         do {
             try afterStart(plan, fifo: plan.holdExecFifo ? fifo : -1)
         } catch {
-            fail("\(error)")
+            fail("\(error)", status: (error as? ProcessSetupError)?.exitStatus ?? 1)
         }
     }
 
     /// After `start`: the error has nowhere to go but the container's stderr (as runc).
-    static func fail(_ msg: String) -> Never {
+    static func fail(_ msg: String, status: Int32 = 1) -> Never {
         let line = "swiftrun: \(msg)\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
-        _exit(msg.includes("not found") ? 127 : 1)
+        _exit(status)
     }
 
     static func setup(_ plan: InitPlan, sync: SyncChannel) throws {
